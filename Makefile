@@ -1,0 +1,47 @@
+# summit-bot: two commands do all set-up.
+#   make ask Q="What did Maduro propose?"   install (first time) and answer in the terminal
+#   make test                                install (first time) and run every check CI runs
+# `make run` starts the Discord bot (needs DISCORD_TOKEN in the environment or .env).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+Q ?= What did Maduro propose for the region's food supply?
+
+.PHONY: install ask run index test lint eval bench clean
+
+install: $(STAMP)
+
+# torch is pinned to the CPU build first: an unpinned torch pulls a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+ask: $(STAMP)
+	@$(BIN)/summit-bot ask "$(Q)"
+
+run: $(STAMP)
+	$(BIN)/summit-bot run
+
+index: $(STAMP)
+	$(BIN)/summit-bot index
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+eval: $(STAMP)
+	$(BIN)/summit-bot eval eval/dev_questions.jsonl
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,87 @@
+"""The answer model: a question, whether the corpus answers it, and cited verbatim passages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.corpus import Article
+from bot.passages import Passage
+from bot.retrieval import Hit
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """Where a passage comes from."""
+
+    slug: str
+    title: str
+    author: str | None
+    published: str | None
+    outlet: str | None
+    url: str | None
+
+    @classmethod
+    def of(cls, article: Article) -> ArticleRef:
+        published = article.published.isoformat() if article.published else None
+        return cls(article.slug, article.title, article.author, published, article.outlet, article.url)
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"title": self.title, "author": self.author, "published": self.published,
+                "outlet": self.outlet, "url": self.url}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One retrieved passage with its rank, score and source."""
+
+    rank: int
+    score: float
+    passage: Passage
+    article: ArticleRef
+    highlights: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def label(self) -> str:
+        """Short human citation, e.g. "Maduro’s call for migrant rights… — ¶9"."""
+        if self.passage.kind == "metadata":
+            return "Article details"
+        where = self.passage.section or "Introduction"
+        return f"{where} — ¶{self.passage.paragraph}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 4),
+            "passage_id": self.passage.id,
+            "text": self.passage.text,
+            "section": self.passage.section,
+            "paragraph": self.passage.paragraph,
+            "highlights": [list(span) for span in self.highlights],
+            "article": self.article.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What both faces (terminal and Discord) show for a question."""
+
+    question: str
+    answered: bool
+    citations: tuple[Citation, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "results": [c.to_dict() for c in self.citations],
+        }
+
+
+def build_answer(question: str, hits: list[Hit], articles: dict[str, Article], min_score: float) -> Answer:
+    """Cite every hit; the question counts as answered if the best hit reaches `min_score`."""
+    citations = tuple(
+        Citation(rank, hit.score, hit.passage, ArticleRef.of(articles[hit.passage.article]), hit.highlights)
+        for rank, hit in enumerate(hits, start=1)
+    )
+    answered = bool(hits) and max(hit.score for hit in hits) >= min_score
+    return Answer(question, answered, citations)

@@ -1,0 +1,104 @@
+"""The corpus with its passages, speakers and sources: everything that needs no model."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+
+from bot.corpus import Article, Corpus, Person, fold, load_corpus
+from bot.embeddings import ModelSpec, resolve_model
+from bot.passages import CHUNKER_VERSION, Passage, corpus_passages
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A person with the passages where they speak or are quoted."""
+
+    article: Article
+    person: Person
+    passage_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Source:
+    """An article of the corpus with the number of its passages."""
+
+    article: Article
+    passages: int
+
+
+class Catalog:
+    """Corpus, passages and speakers; cheap to build (a tokenizer, never the model)."""
+
+    def __init__(self, corpus: Corpus, model: ModelSpec) -> None:
+        self.corpus = corpus
+        self.model = model
+        max_tokens = model.max_seq_length
+        self.passages: list[Passage] = corpus_passages(
+            corpus, max_tokens=max_tokens, count_tokens=model.token_counter()
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Catalog:
+        return cls(load_corpus(settings.corpus_dir), resolve_model(settings.model))
+
+    @property
+    def chunker_version(self) -> str:
+        return f"{CHUNKER_VERSION}/max{self.model.max_seq_length}"
+
+    @cached_property
+    def speakers(self) -> list[Speaker]:
+        return [
+            Speaker(article, person, tuple(attributed_passages(self.passages, article, person)))
+            for article, person in self.corpus.people
+        ]
+
+    @cached_property
+    def sources(self) -> list[Source]:
+        return [
+            Source(article, sum(1 for p in self.passages if p.article == article.slug))
+            for article in self.corpus.articles
+        ]
+
+    def find_speakers(self, query: str) -> list[Speaker]:
+        """Speakers whose name or an alias contains `query` (case- and accent-insensitive)."""
+        needle = fold(query).strip()
+        if not needle:
+            return list(self.speakers)
+        return [s for s in self.speakers if any(needle in fold(form) for form in s.person.name_forms)]
+
+    def speaker(self, name: str) -> Speaker | None:
+        """The speaker whose full name or alias equals `name` (case- and accent-insensitive)."""
+        wanted = fold(name).strip()
+        for speaker in self.speakers:
+            if any(fold(form) == wanted for form in speaker.person.name_forms):
+                return speaker
+        return None
+
+
+def attributed_passages(passages: list[Passage], article: Article, person: Person) -> list[str]:
+    """Ids of the passages where `person` speaks or is reported.
+
+    A paragraph counts if it names the person, or if it directly follows such a paragraph in the
+    same section and opens with a quotation or a pronoun ("He also stressed…"): the article
+    attributes those to the speaker named just before.
+    """
+    ids: list[str] = []
+    previous: Passage | None = None
+    attributed_previous = False
+    for passage in passages:
+        if passage.article != article.slug or passage.kind != "paragraph":
+            continue
+        same_section = previous is not None and previous.section == passage.section
+        continues = passage.part not in (None, 1) or passage.text.lstrip().startswith(
+            ("“", '"', "He ", "She ", "His ", "Her ")
+        )
+        attributed = person.mentioned_in(passage.text) or (same_section and attributed_previous and continues)
+        if attributed:
+            ids.append(passage.id)
+        previous, attributed_previous = passage, attributed
+    return ids

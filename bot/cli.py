@@ -1,0 +1,253 @@
+"""The terminal face: `summit-bot ask | index | leaders | sources | eval | run`.
+
+Heavy modules (the engine, hence numpy and the model) are imported inside the commands that
+need them, so `--help`, `leaders` and `sources` stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, NoReturn
+
+from bot import __version__
+
+if TYPE_CHECKING:
+    from bot.answer import Answer
+    from bot.catalog import Catalog
+    from bot.settings import Settings
+
+log = logging.getLogger("bot")
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line on stderr, exit code `code`."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="summit-bot", description="Cited answers about the ALBA-TCP summit of 3 February 2025.")
+    parser.add_argument("--version", action="version", version=f"summit-bot {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details (DEBUG)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    ask = sub.add_parser("ask", help="answer a question with cited passages")
+    ask.add_argument("question", nargs="?", help="the question; omit it with --json to read one per line from stdin")
+    ask.add_argument("--top-k", type=int, metavar="N", help="how many passages to return (1-25)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object (JSON Lines when reading stdin)")
+
+    index = sub.add_parser("index", help="build the index if it is missing or stale")
+    index.add_argument("--force", action="store_true", help="rebuild even if the index is current")
+
+    for name, text in (("leaders", "list the heads of state and government who spoke"),
+                       ("sources", "list the articles in the corpus")):
+        command = sub.add_parser(name, help=text)
+        command.add_argument("--json", action="store_true", help="print JSON")
+
+    evaluate = sub.add_parser("eval", help="measure retrieval quality on a question set (JSON Lines)")
+    evaluate.add_argument("file", help="question set, e.g. eval/dev_questions.jsonl")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.add_argument("--misses", type=int, default=30, metavar="N", help="list at most N misses (default 30)")
+
+    run = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
+    run.add_argument("--sync", action="store_true", help="sync slash commands even if unchanged")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `summit-bot` console script."""
+    args = build_parser().parse_args(argv)
+    _configure_logging(args)
+    try:
+        settings = _settings()
+        handler = {
+            "ask": _ask, "index": _index, "leaders": _leaders, "sources": _sources, "eval": _eval, "run": _run,
+        }[args.command]
+        return handler(args, settings)
+    except CliError as exc:
+        print(f"summit-bot: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("summit-bot: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a last resort: one line, never a traceback, unless --verbose
+        from bot.errors import describe
+
+        message = describe(exc)
+        if message is None:
+            log.debug("unexpected error", exc_info=True)
+            message = f"unexpected error: {exc.__class__.__name__}: {exc} (run with -v for details)"
+        print(f"summit-bot: {message}", file=sys.stderr)
+        return 1
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("bot").setLevel(level)
+
+
+def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'setting'}: {err['msg']}" for err in exc.errors()
+        )
+        raise CliError(f"invalid settings: {problems}", code=2) from None
+
+
+def _catalog(settings: Settings) -> Catalog:
+    from bot.catalog import Catalog
+
+    return Catalog.from_settings(settings)
+
+
+# -- ask ----------------------------------------------------------------------------------------
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.engine import Engine
+    from bot.question import QuestionError, clean_question
+
+    if args.top_k is not None and not 1 <= args.top_k <= 25:
+        raise CliError("--top-k must be between 1 and 25", code=2)
+    batch = args.question is None
+    if batch and not (args.json and not sys.stdin.isatty()):
+        raise CliError('give a question, e.g. summit-bot ask "What did Maduro propose?" '
+                       "(or pipe questions, one per line, into ask --json)", code=2)
+    if not batch:
+        try:  # check before loading anything heavy
+            clean_question(args.question, max_chars=settings.max_question_chars)
+        except QuestionError as exc:
+            raise CliError(str(exc), code=2) from None
+
+    engine = Engine.open(settings, progress=sys.stderr.isatty())
+    if not batch:
+        answer = engine.ask(args.question, args.top_k)
+        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else render_answer(answer))
+        return 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            record = engine.ask(line.rstrip("\n"), args.top_k).to_dict()
+        except QuestionError as exc:
+            record = {"question": line.strip(), "answered": False, "results": [], "error": str(exc)}
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _style(text: str, code: str) -> str:
+    if not sys.stdout.isatty() or os.environ.get("NO_COLOR"):
+        return text
+    return f"\033[{code}m{text}\033[0m"
+
+
+def _highlighted(text: str, spans: Iterable[Sequence[int]]) -> str:
+    out, last = [], 0
+    for start, end in spans:
+        out += [text[last:start], _style(text[start:end], "1;33")]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def render_answer(answer: Answer) -> str:
+    """The readable terminal form of an answer: each passage quoted, cited and scored."""
+    import textwrap
+
+    lines = [_style(f"Q: {answer.question}", "1"), ""]
+    if not answer.answered:
+        lines += ["The summit coverage I have does not answer this. Nearest passages, for transparency:", ""]
+    for citation in answer.citations:
+        head = f"[{citation.rank}] {citation.label}  (score {citation.score:.2f})"
+        lines.append(_style(head, "1;36"))
+        body = _highlighted(citation.passage.text, citation.highlights)
+        for paragraph in body.split("\n"):
+            lines += textwrap.wrap(paragraph, width=100, initial_indent="    ", subsequent_indent="    ") or [""]
+        ref = citation.article
+        source = " · ".join(x for x in (ref.title, ref.author, ref.outlet, ref.published, ref.url) if x)
+        lines += [_style(f"    — {source}", "2"), ""]
+    return "\n".join(lines).rstrip()
+
+
+# -- index, leaders, sources --------------------------------------------------------------------
+
+
+def _index(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.engine import ensure_index
+
+    catalog = _catalog(settings)
+    index, report = ensure_index(settings, catalog, force=args.force, progress=sys.stderr.isatty())
+    if report is None:
+        print(f"index is current: {len(index)} passages, model {index.manifest.key.model_id}, "
+              f"built {index.manifest.built_at} ({settings.index_dir})")
+    else:
+        print(f"indexed {report.passages} passages ({report.sentences} sentences, {report.encoded} embedded) "
+              f"in {report.seconds:.1f} s → {settings.index_dir}")
+    return 0
+
+
+def _leaders(args: argparse.Namespace, settings: Settings) -> int:
+    speakers = _catalog(settings).speakers
+    if args.json:
+        print(json.dumps([
+            {"name": s.person.name, "office": s.person.office, "country": s.person.country,
+             "aliases": list(s.person.aliases), "article": s.article.slug, "passage_ids": list(s.passage_ids)}
+            for s in speakers
+        ], ensure_ascii=False, indent=2))
+        return 0
+    for s in speakers:
+        where = ", ".join(pid.split("#", 1)[1] for pid in s.passage_ids) or "—"
+        print(f"{s.person.name} — {s.person.office} of {s.person.country}  [{s.article.slug}: {where}]")
+    return 0
+
+
+def _sources(args: argparse.Namespace, settings: Settings) -> int:
+    sources = _catalog(settings).sources
+    if args.json:
+        print(json.dumps([
+            {"slug": s.article.slug, "title": s.article.title, "author": s.article.author,
+             "published": s.article.published.isoformat() if s.article.published else None,
+             "outlet": s.article.outlet, "url": s.article.url, "passages": s.passages}
+            for s in sources
+        ], ensure_ascii=False, indent=2))
+        return 0
+    for s in sources:
+        a = s.article
+        details = " · ".join(x for x in (a.author, a.outlet, a.published and a.published.isoformat(), a.url) if x)
+        print(f"{a.title}\n    {details} · {s.passages} passages  [{a.slug}]")
+    return 0
+
+
+# -- eval, run ----------------------------------------------------------------------------------
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.evaluation import run_cli
+
+    return run_cli(args, settings)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.discord_app.runner import run_bot
+
+    return run_bot(settings, force_sync=args.sync)

@@ -1,0 +1,230 @@
+"""The corpus: Markdown articles with TOML front matter, and the people who speak in them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FENCE = "+++"
+HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+
+
+class CorpusError(Exception):
+    """A corpus file (or folder) that cannot be used; the message names the file and the problem."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of `text` (for matching names, not for display)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.replace("’", "'").casefold()
+
+
+@dataclass(frozen=True)
+class Person:
+    """A head of state or government who spoke at the summit."""
+
+    name: str
+    office: str
+    country: str
+    aliases: tuple[str, ...] = ()
+    country_aliases: tuple[str, ...] = ()
+
+    @property
+    def name_forms(self) -> tuple[str, ...]:
+        """The full name followed by every alias."""
+        return (self.name, *self.aliases)
+
+    def mentioned_in(self, text: str) -> bool:
+        """True if the name or an alias occurs in `text` as whole words (accent-insensitive)."""
+        folded = fold(text)
+        return any(_contains_words(folded, fold(form)) for form in self.name_forms)
+
+
+def _contains_words(haystack: str, needle: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack) is not None
+
+
+@dataclass(frozen=True)
+class Block:
+    """One body block: a heading (level 1–6) or a paragraph (level 0)."""
+
+    text: str
+    level: int = 0
+
+    @property
+    def is_heading(self) -> bool:
+        return self.level > 0
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article: its metadata, its speakers and its body blocks in order."""
+
+    slug: str
+    path: Path
+    title: str
+    author: str | None
+    published: dt.date | None
+    outlet: str | None
+    url: str | None
+    people: tuple[Person, ...]
+    blocks: tuple[Block, ...]
+    fingerprint: str
+    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [block.text for block in self.blocks if not block.is_heading]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Every article in the corpus folder, sorted by slug."""
+
+    directory: Path
+    articles: tuple[Article, ...]
+
+    @property
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for article in self.articles:
+            digest.update(f"{article.slug}\0{article.fingerprint}\0".encode())
+        return digest.hexdigest()
+
+    def article(self, slug: str) -> Article:
+        for article in self.articles:
+            if article.slug == slug:
+                return article
+        raise KeyError(slug)
+
+    @property
+    def people(self) -> list[tuple[Article, Person]]:
+        return [(article, person) for article in self.articles for person in article.people]
+
+
+def load_corpus(directory: Path) -> Corpus:
+    """Load every `*.md` article in `directory`; raise `CorpusError` on the first broken one."""
+    if not directory.is_dir():
+        raise CorpusError(directory, "corpus folder not found")
+    files = sorted(p for p in directory.glob("*.md") if not p.name.startswith((".", "_")) and p.name != "README.md")
+    if not files:
+        raise CorpusError(directory, "no articles (*.md) in the corpus folder")
+    articles = tuple(load_article(path) for path in files)
+    return Corpus(directory=directory, articles=articles)
+
+
+def load_article(path: Path) -> Article:
+    """Parse one article file, checking its front matter and its people against its body."""
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except OSError as exc:
+        raise CorpusError(path, f"cannot read file ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise CorpusError(path, f"not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+
+    meta, body = _split_front_matter(path, text.replace("\r\n", "\n"))
+    blocks = _parse_body(body)
+    if not any(not block.is_heading for block in blocks):
+        raise CorpusError(path, "the body has no paragraphs")
+
+    title = _required_str(path, meta, "title")
+    people = _parse_people(path, meta.get("people", []))
+    body_text = "\n".join(block.text for block in blocks)
+    for person in people:
+        if not person.mentioned_in(body_text):
+            forms = ", ".join(repr(f) for f in person.name_forms)
+            raise CorpusError(path, f"person {person.name!r}: none of {forms} occurs in the article body")
+
+    published = meta.get("published")
+    if published is not None and (not isinstance(published, dt.date) or isinstance(published, dt.datetime)):
+        raise CorpusError(path, "front matter 'published' must be a TOML date like 2025-02-06")
+    known = {"title", "author", "published", "outlet", "url", "people"}
+    return Article(
+        slug=path.stem,
+        path=path,
+        title=title,
+        author=_optional_str(path, meta, "author"),
+        published=published,
+        outlet=_optional_str(path, meta, "outlet"),
+        url=_optional_str(path, meta, "url"),
+        people=people,
+        blocks=blocks,
+        fingerprint=hashlib.sha256(raw).hexdigest(),
+        extra={key: value for key, value in meta.items() if key not in known},
+    )
+
+
+def _split_front_matter(path: Path, text: str) -> tuple[dict[str, object], str]:
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != FENCE:
+        raise CorpusError(path, f"missing front matter: the file must start with a '{FENCE}' line")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == FENCE)
+    except StopIteration:
+        raise CorpusError(path, f"front matter is not closed by a second '{FENCE}' line") from None
+    try:
+        meta = tomllib.loads("\n".join(lines[1:end]))
+    except tomllib.TOMLDecodeError as exc:
+        raise CorpusError(path, f"bad front matter (TOML): {exc}") from exc
+    return meta, "\n".join(lines[end + 1 :])
+
+
+def _parse_body(body: str) -> tuple[Block, ...]:
+    blocks: list[Block] = []
+    for chunk in re.split(r"\n\s*\n", body):
+        lines = [line.strip() for line in chunk.strip().split("\n") if line.strip()]
+        if not lines:
+            continue
+        heading = HEADING_RE.match(lines[0]) if len(lines) == 1 else None
+        if heading:
+            blocks.append(Block(text=heading.group(2), level=len(heading.group(1))))
+        else:
+            blocks.append(Block(text=" ".join(lines)))
+    return tuple(blocks)
+
+
+def _required_str(path: Path, meta: dict[str, object], key: str) -> str:
+    value = meta.get(key)
+    if value is None:
+        raise CorpusError(path, f"front matter has no '{key}'")
+    if not isinstance(value, str) or not value.strip():
+        raise CorpusError(path, f"front matter '{key}' must be a non-empty string")
+    return value.strip()
+
+
+def _optional_str(path: Path, meta: dict[str, object], key: str) -> str | None:
+    return _required_str(path, meta, key) if key in meta else None
+
+
+def _parse_people(path: Path, raw: object) -> tuple[Person, ...]:
+    if not isinstance(raw, list):
+        raise CorpusError(path, "front matter 'people' must be a list of [[people]] tables")
+    people: list[Person] = []
+    for number, entry in enumerate(raw, start=1):
+        where = f"[[people]] entry {number}"
+        if not isinstance(entry, dict):
+            raise CorpusError(path, f"{where} must be a table")
+        try:
+            name, office, country = (_required_str(path, entry, key) for key in ("name", "office", "country"))
+        except CorpusError as exc:
+            raise CorpusError(path, f"{where}: {exc.problem}") from None
+        lists = {}
+        for key in ("aliases", "country_aliases"):
+            value = entry.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise CorpusError(path, f"{where} ({name}): '{key}' must be a list of non-empty strings")
+            lists[key] = tuple(v.strip() for v in value)
+        people.append(Person(name, office, country, lists["aliases"], lists["country_aliases"]))
+    return tuple(people)

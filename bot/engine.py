@@ -1,0 +1,140 @@
+"""The engine: corpus, index and model put together; the one entry point both faces use."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.answer import Answer, build_answer
+from bot.catalog import Catalog
+from bot.embedding_cache import EmbeddingCache
+from bot.embeddings import Embedder, SentenceTransformerEmbedder
+from bot.index import BuildReport, PassageIndex, build_index
+from bot.index_store import IndexKey, IndexUnusable
+from bot.question import clean_question
+from bot.retrieval import Retriever
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What `/about` and `summit-bot sources` tell about the index."""
+
+    model_id: str
+    passages: int
+    built_at: str
+    directory: Path
+
+
+class Engine:
+    """Answers questions from the corpus; thread-safe for concurrent `ask` calls."""
+
+    def __init__(self, settings: Settings, catalog: Catalog, index: PassageIndex) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.index = index
+        self._embedder: Embedder | None = None
+        self._embedder_lock = threading.Lock()
+        self.retriever = Retriever(index, self.encode_query)
+        self._articles = {a.slug: a for a in catalog.corpus.articles}
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        catalog: Catalog | None = None,
+        force_rebuild: bool = False,
+        progress: bool = False,
+    ) -> Engine:
+        """Load the index for the current corpus and model, building it first if needed."""
+        catalog = catalog or Catalog.from_settings(settings)
+        index, _ = ensure_index(settings, catalog, force=force_rebuild, progress=progress)
+        return cls(settings, catalog, index)
+
+    # -- model ------------------------------------------------------------------------------
+
+    def embedder(self) -> Embedder:
+        """The query-side model, loaded on first use."""
+        with self._embedder_lock:
+            if self._embedder is None:
+                self._embedder = SentenceTransformerEmbedder(self.catalog.model)
+            return self._embedder
+
+    def encode_query(self, question: str) -> np.ndarray:
+        return self.embedder().encode([question])[0]
+
+    def warm_up(self) -> None:
+        """Load the model and run one query so the first user does not wait for it."""
+        self.encode_query("warm up")
+
+    # -- questions --------------------------------------------------------------------------
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        """Answer `question` with cited passages; raises `QuestionError` for unusable input."""
+        cleaned = clean_question(question, max_chars=self.settings.max_question_chars)
+        k = max(1, min(top_k or self.settings.top_k, len(self.index)))
+        hits = self.retriever.search(cleaned, k)
+        return build_answer(cleaned, hits, self._articles, self.settings.min_score)
+
+    @property
+    def info(self) -> IndexInfo:
+        manifest = self.index.manifest
+        return IndexInfo(manifest.key.model_id, manifest.passages, manifest.built_at, self.settings.index_dir)
+
+
+def index_key(catalog: Catalog) -> IndexKey:
+    return IndexKey(
+        model_id=catalog.model.model_id,
+        model_fingerprint=catalog.model.fingerprint,
+        corpus_fingerprint=catalog.corpus.fingerprint,
+        chunker_version=catalog.chunker_version,
+    )
+
+
+def ensure_index(
+    settings: Settings,
+    catalog: Catalog,
+    *,
+    force: bool = False,
+    progress: bool = False,
+    embedder_factory: Callable[[], Embedder] | None = None,
+) -> tuple[PassageIndex, BuildReport | None]:
+    """Load the saved index if it matches the corpus and model; otherwise rebuild and save it.
+
+    The report is None when the saved index was used. A directory that cannot be written does
+    not stop the bot: the fresh index is used from memory and the log says so.
+    """
+    key = index_key(catalog)
+    directory = settings.index_dir
+    if not force:
+        try:
+            index = PassageIndex.load(directory, key)
+            log.debug("loaded index from %s (%d passages)", directory, len(index))
+            return index, None
+        except IndexUnusable as exc:
+            log.info("rebuilding the index: %s", exc)
+    else:
+        log.info("rebuilding the index: forced")
+    factory = embedder_factory or (lambda: SentenceTransformerEmbedder(catalog.model))
+    cache = EmbeddingCache(directory.parent / "embedding-cache" / f"{catalog.model.fingerprint}.npz")
+    index, report = build_index(catalog.passages, key, factory, cache=cache, progress=progress)
+    try:
+        index.save(directory)
+    except OSError as exc:
+        log.warning(
+            "could not save the index to %s (%s); using it from memory, it will be rebuilt next start",
+            directory, exc.strerror or exc,
+        )
+    log.info(
+        "indexed %d passages (%d sentences, %d embedded, the rest cached) in %.1f s",
+        report.passages, report.sentences, report.encoded, report.seconds,
+    )
+    return index, report

@@ -1,0 +1,25 @@
+"""One place that turns known failures into one clear line for a person."""
+
+from __future__ import annotations
+
+from bot.corpus import CorpusError
+from bot.embeddings import EmbeddingError
+from bot.index_store import IndexUnusable
+from bot.question import QuestionError
+
+
+def describe(exc: BaseException) -> str | None:
+    """A one-line, user-facing message for a known failure, or None for an unexpected one."""
+    if isinstance(exc, CorpusError):
+        return f"broken corpus file: {exc}"
+    if isinstance(exc, EmbeddingError):
+        return str(exc)
+    if isinstance(exc, IndexUnusable):
+        return f"index problem: {exc}"
+    if isinstance(exc, QuestionError):
+        return str(exc)
+    if isinstance(exc, PermissionError):
+        return f"permission denied: {exc.filename or exc}"
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.strerror or 'I/O error'}: {exc.filename}"
+    return None

@@ -1,0 +1,158 @@
+"""The passage index: passages, their embeddings (whole and per sentence), saved once and loaded fast."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.embedding_cache import EmbeddingCache
+from bot.embeddings import Embedder
+from bot.index_store import (
+    IndexKey,
+    IndexUnusable,
+    Manifest,
+    checksum_tree,
+    read_manifest,
+    staged_directory,
+    verify_files,
+)
+from bot.passages import Passage, sentence_spans
+from bot.vector_index import VectorIndex
+
+log = logging.getLogger(__name__)
+
+PASSAGES_FILE = "passages.jsonl"
+VECTORS_FILE = "embeddings.npy"
+SENTENCES_FILE = "sentences.npy"  # (row, start, end) of each sentence, int32
+SENTENCE_VECTORS_FILE = "sentence_embeddings.npy"
+
+
+@dataclass
+class BuildReport:
+    """What a build did: sizes, time, and how many texts were actually run through the model."""
+
+    passages: int
+    sentences: int
+    encoded: int
+    seconds: float
+
+
+class PassageIndex:
+    """Passages with their vectors; sentences of every passage with theirs (for finer matching)."""
+
+    def __init__(
+        self,
+        passages: Sequence[Passage],
+        vectors: np.ndarray,
+        sentences: np.ndarray,
+        sentence_vectors: np.ndarray,
+        manifest: Manifest,
+    ) -> None:
+        if len(passages) != vectors.shape[0]:
+            raise IndexUnusable(f"{len(passages)} passages but {vectors.shape[0]} vectors")
+        if sentences.shape[0] != sentence_vectors.shape[0]:
+            raise IndexUnusable(f"{sentences.shape[0]} sentences but {sentence_vectors.shape[0]} vectors")
+        self.passages = list(passages)
+        self.dense = VectorIndex(vectors)
+        self.sentences = sentences
+        self.sentence_dense = VectorIndex(sentence_vectors)
+        self.manifest = manifest
+        self._by_id = {p.id: i for i, p in enumerate(self.passages)}
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def row(self, passage_id: str) -> int:
+        return self._by_id[passage_id]
+
+    def sentence_text(self, i: int) -> str:
+        row, start, end = (int(x) for x in self.sentences[i])
+        return self.passages[row].text[start:end]
+
+    # -- persistence -------------------------------------------------------------------------
+
+    def save(self, directory: Path) -> None:
+        """Write the index atomically into `directory` (replacing what was there)."""
+        with staged_directory(directory) as staging:
+            with (staging / PASSAGES_FILE).open("w", encoding="utf-8") as handle:
+                for passage in self.passages:
+                    handle.write(json.dumps(passage.to_record(), ensure_ascii=False) + "\n")
+            np.save(staging / VECTORS_FILE, self.dense.vectors)
+            np.save(staging / SENTENCES_FILE, self.sentences)
+            np.save(staging / SENTENCE_VECTORS_FILE, self.sentence_dense.vectors)
+            manifest = Manifest(**{**self.manifest.__dict__, "files": checksum_tree(staging)})
+            (staging / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+        self.manifest = manifest
+
+    @classmethod
+    def load(cls, directory: Path, expected: IndexKey) -> PassageIndex:
+        """Load a saved index, or raise `IndexUnusable` saying why it cannot be used as is."""
+        manifest = read_manifest(directory)
+        reasons = expected.differences(manifest.key)
+        if reasons:
+            raise IndexUnusable("; ".join(reasons))
+        verify_files(directory, manifest)
+        try:
+            lines = (directory / PASSAGES_FILE).read_text(encoding="utf-8").splitlines()
+            passages = [Passage.from_record(json.loads(line)) for line in lines if line.strip()]
+            vectors = np.load(directory / VECTORS_FILE, allow_pickle=False)
+            sentences = np.load(directory / SENTENCES_FILE, allow_pickle=False)
+            sentence_vectors = np.load(directory / SENTENCE_VECTORS_FILE, allow_pickle=False)
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise IndexUnusable(f"index at {directory} is unreadable ({exc.__class__.__name__}: {exc})") from exc
+        if vectors.ndim != 2 or vectors.shape[1] != manifest.dimension:
+            raise IndexUnusable(f"index at {directory}: embeddings have shape {vectors.shape}")
+        return cls(passages, vectors, sentences, sentence_vectors, manifest)
+
+
+def split_sentences(passages: Sequence[Passage]) -> np.ndarray:
+    """(row, start, end) for every sentence of every passage, in order."""
+    rows = [(row, start, end) for row, p in enumerate(passages) for start, end in sentence_spans(p.text)]
+    return np.array(rows, dtype=np.int32).reshape(-1, 3)
+
+
+def build_index(
+    passages: Sequence[Passage],
+    key: IndexKey,
+    embedder: Callable[[], Embedder],
+    *,
+    cache: EmbeddingCache | None = None,
+    progress: bool = False,
+) -> tuple[PassageIndex, BuildReport]:
+    """Embed passages and their sentences (the model is loaded only if some text is not cached)."""
+    started = time.perf_counter()
+    sentences = split_sentences(passages)
+    sentence_texts = [passages[r].text[s:e] for r, s, e in sentences]
+    texts = [p.text for p in passages] + sentence_texts
+    loaded: list[Embedder] = []
+
+    def encode(batch: list[str]) -> np.ndarray:
+        if not loaded:
+            loaded.append(embedder())
+        return loaded[0].encode(batch, progress=progress)
+
+    if cache is not None:
+        vectors, encoded = cache.embed(texts, encode)
+        cache.retain(texts)
+        cache.save()
+    else:
+        vectors, encoded = encode(texts), len(texts)
+    count = len(passages)
+    seconds = time.perf_counter() - started
+    manifest = Manifest(
+        key=key,
+        dimension=int(vectors.shape[1]),
+        passages=count,
+        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        build_seconds=round(seconds, 3),
+        details={"sentences": len(sentence_texts), "encoded": encoded},
+    )
+    index = PassageIndex(passages, vectors[:count], sentences, vectors[count:], manifest)
+    return index, BuildReport(count, len(sentence_texts), encoded, seconds)

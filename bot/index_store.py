@@ -1,0 +1,143 @@
+"""The on-disk index directory: a manifest, checksummed files, and atomic replacement."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 2
+
+
+class IndexUnusable(Exception):
+    """The index on disk is missing, stale or damaged; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class IndexKey:
+    """What an index was built from: if any of it differs, the index is rebuilt."""
+
+    model_id: str
+    model_fingerprint: str
+    corpus_fingerprint: str
+    chunker_version: str
+    format_version: int = FORMAT_VERSION
+
+    def differences(self, other: IndexKey) -> list[str]:
+        """Human-readable reasons why `other` (on disk) does not match this key."""
+        reasons = []
+        if other.format_version != self.format_version:
+            reasons.append(f"index format changed ({other.format_version} → {self.format_version})")
+        if other.model_id != self.model_id or other.model_fingerprint != self.model_fingerprint:
+            reasons.append(f"model changed ({other.model_id} → {self.model_id})")
+        if other.corpus_fingerprint != self.corpus_fingerprint:
+            reasons.append("corpus changed")
+        if other.chunker_version != self.chunker_version:
+            reasons.append(f"chunker changed (v{other.chunker_version} → v{self.chunker_version})")
+        return reasons
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The index's description, written last so a half-written index never looks complete."""
+
+    key: IndexKey
+    dimension: int
+    passages: int
+    built_at: str
+    build_seconds: float
+    files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
+    details: dict[str, object] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        data = json.loads(text)
+        return cls(key=IndexKey(**data.pop("key")), **data)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(directory: Path) -> Manifest:
+    """Read and parse the manifest, or raise `IndexUnusable` saying what is wrong."""
+    path = directory / MANIFEST
+    if not path.is_file():
+        raise IndexUnusable(f"no index at {directory}")
+    try:
+        return Manifest.from_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise IndexUnusable(f"index manifest {path} is unreadable ({exc.__class__.__name__}: {exc})") from exc
+
+
+def verify_files(directory: Path, manifest: Manifest) -> None:
+    """Check every file the manifest lists against its checksum (detects truncation and corruption)."""
+    for name, expected in manifest.files.items():
+        path = directory / name
+        try:
+            actual = sha256_file(path)
+        except OSError as exc:
+            raise IndexUnusable(f"index file {path} is unreadable ({exc.strerror or exc})") from exc
+        if actual != expected:
+            raise IndexUnusable(f"index file {path} is damaged (checksum mismatch)")
+
+
+@contextlib.contextmanager
+def staged_directory(target: Path) -> Iterator[Path]:
+    """Yield an empty temp dir beside `target`; on success it atomically becomes `target`.
+
+    Readers see either the old index or the complete new one: the new one is renamed into place
+    with `os.replace`, and the old one is moved aside first (a directory cannot be replaced while
+    it has files), then deleted.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        yield staging
+        old: Path | None = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            os.replace(target, old / "index")
+        os.replace(staging, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def checksum_tree(directory: Path) -> dict[str, str]:
+    """sha256 of every file below `directory`, by relative path (the manifest excluded)."""
+    return {
+        path.relative_to(directory).as_posix(): sha256_file(path)
+        for path in sorted(directory.rglob("*"))
+        if path.is_file() and path.name != MANIFEST
+    }
+
+
+def write_json_atomic(path: Path, data: object) -> None:
+    """Write JSON to `path` via a temp file and `os.replace`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=2)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,142 @@
+"""Passages: one per paragraph (split at sentences when too long), plus one for each article's metadata."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+
+from bot.corpus import Article, Corpus
+
+# Bump whenever the way passages are cut or numbered changes: the index is then rebuilt.
+CHUNKER_VERSION = "2"
+
+# Abbreviations after which a full stop does not end a sentence.
+_ABBREVIATIONS = frozenset(
+    "st mr mrs ms dr prof gen sr jr vs etc no nos inc ltd co corp u.s u.k e.g i.e "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+# A sentence ends at . ! ? or … (plus closing quotes/brackets), before white space and an opening of a new one.
+_BOUNDARY_RE = re.compile(r"(?<=[.!?…])[”’\"')\]]*(?=\s+[“‘\"'(\[]?[A-Z0-9ÁÉÍÓÚÑ¿¡])")
+
+TokenCounter = Callable[[str], int]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A citable unit of text: verbatim from its article, with where it comes from."""
+
+    id: str
+    article: str  # the article's slug
+    text: str
+    section: str | None
+    paragraph: int | None
+    part: int | None = None
+    kind: str = "paragraph"  # "paragraph" or "metadata"
+
+    def to_record(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, record: dict[str, object]) -> Passage:
+        return cls(**record)  # type: ignore[arg-type]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences in `text` (white space between them excluded)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _BOUNDARY_RE.finditer(text):
+        end = match.end()
+        if _ends_with_abbreviation(text[start:end]):
+            continue
+        spans.append((start, end))
+        start = end
+        while start < len(text) and text[start].isspace():
+            start += 1
+    if start < len(text) and text[start:].strip():
+        spans.append((start, len(text.rstrip())))
+    return spans
+
+
+def _ends_with_abbreviation(sentence: str) -> bool:
+    if not sentence.endswith("."):
+        return False
+    last_word = sentence[:-1].rsplit(None, 1)[-1].lower().lstrip("(“\"'")
+    return last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha())
+
+
+def metadata_text(article: Article) -> str:
+    """The article's metadata as one citable passage (title, byline, outlet)."""
+    lines = [article.title]
+    byline = []
+    if article.author:
+        byline.append(f"By {article.author}")
+    if article.published:
+        byline.append(f"on {article.published:%B} {article.published.day}, {article.published.year}")
+    if byline:
+        lines.append(" ".join(byline))
+    if article.outlet:
+        lines.append(f"Published by {article.outlet}")
+    if article.url:
+        lines.append(article.url)
+    return "\n".join(lines)
+
+
+def article_passages(article: Article, *, max_tokens: int, count_tokens: TokenCounter) -> Iterator[Passage]:
+    """Yield the metadata passage, then one passage per paragraph (or per part of a long one)."""
+    yield Passage(
+        id=f"{article.slug}#meta", article=article.slug, text=metadata_text(article),
+        section=None, paragraph=None, kind="metadata",
+    )
+    section: str | None = None
+    number = 0
+    for block in article.blocks:
+        if block.is_heading:
+            section = block.text
+            continue
+        number += 1
+        parts = _split_to_fit(block.text, max_tokens, count_tokens)
+        for index, part in enumerate(parts, start=1):
+            split = len(parts) > 1
+            yield Passage(
+                id=f"{article.slug}#p{number}" + (f".{index}" if split else ""),
+                article=article.slug, text=part, section=section, paragraph=number,
+                part=index if split else None,
+            )
+
+
+def corpus_passages(corpus: Corpus, *, max_tokens: int, count_tokens: TokenCounter) -> list[Passage]:
+    """Every passage of every article, in corpus order; ids are stable for the same corpus."""
+    return [p for a in corpus.articles for p in article_passages(a, max_tokens=max_tokens, count_tokens=count_tokens)]
+
+
+def _split_to_fit(text: str, max_tokens: int, count_tokens: TokenCounter) -> list[str]:
+    if count_tokens(text) <= max_tokens:
+        return [text]
+    spans = _greedy_spans(text, _units(text, max_tokens, count_tokens), max_tokens, count_tokens)
+    return [text[start:end] for start, end in spans]
+
+
+def _units(text: str, max_tokens: int, count_tokens: TokenCounter) -> Iterator[tuple[int, int]]:
+    """Sentence spans; a sentence that alone exceeds the limit is broken into runs of words."""
+    for start, end in sentence_spans(text):
+        if count_tokens(text[start:end]) <= max_tokens:
+            yield start, end
+        else:
+            words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
+            yield from _greedy_spans(text, iter(words), max_tokens, count_tokens)
+
+
+def _greedy_spans(
+    text: str, units: Iterator[tuple[int, int]], max_tokens: int, count_tokens: TokenCounter
+) -> Iterator[tuple[int, int]]:
+    """Merge consecutive spans while the merged text stays within `max_tokens`."""
+    current: tuple[int, int] | None = None
+    for start, end in units:
+        if current is not None and count_tokens(text[current[0] : end]) > max_tokens:
+            yield current
+            current = None
+        current = (start, end) if current is None else (current[0], end)
+    if current is not None:
+        yield current

@@ -1,0 +1,68 @@
+"""Settings read from the environment or `.env` (pydantic-settings); the bottom floor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from platformdirs import user_cache_path, user_state_path
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+APP_NAME = "summit-bot"
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_corpus_dir() -> Path:
+    return PROJECT_ROOT / "corpus"
+
+
+def _default_index_dir() -> Path:
+    return user_cache_path(APP_NAME) / "index"
+
+
+def _default_state_dir() -> Path:
+    return user_state_path(APP_NAME)
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot; each field names its environment variable."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    corpus_dir: Path = Field(default_factory=_default_corpus_dir, validation_alias=_env("SUMMIT_BOT_CORPUS_DIR"))
+    index_dir: Path = Field(default_factory=_default_index_dir, validation_alias=_env("SUMMIT_BOT_INDEX_DIR"))
+    state_dir: Path = Field(default_factory=_default_state_dir, validation_alias=_env("SUMMIT_BOT_STATE_DIR"))
+    model: str = Field(default=BUNDLED_MODEL, validation_alias=_env("SUMMIT_BOT_MODEL"))
+    top_k: int = Field(default=3, ge=1, le=25, validation_alias=_env("SUMMIT_BOT_TOP_K"))
+    min_score: float = Field(default=0.30, validation_alias=_env("SUMMIT_BOT_MIN_SCORE"))
+    max_question_chars: int = Field(default=500, ge=1, validation_alias=_env("SUMMIT_BOT_MAX_QUESTION_CHARS"))
+
+    discord_token: SecretStr | None = Field(default=None, validation_alias=_env("DISCORD_TOKEN"))
+    discord_guild_id: int | None = Field(default=None, validation_alias=_env("DISCORD_GUILD_ID"))
+    allowed_channel_ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), validation_alias=_env("ALLOWED_CHANNEL_IDS")
+    )
+    cooldown_rate: int = Field(default=4, ge=1, validation_alias=_env("SUMMIT_BOT_COOLDOWN_RATE"))
+    cooldown_seconds: float = Field(default=30.0, gt=0, validation_alias=_env("SUMMIT_BOT_COOLDOWN_SECONDS"))
+    max_concurrent_answers: int = Field(default=2, ge=1, validation_alias=_env("SUMMIT_BOT_MAX_CONCURRENT"))
+    log_level: str = Field(default="INFO", validation_alias=_env("SUMMIT_BOT_LOG_LEVEL"))
+
+    @field_validator("allowed_channel_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+        return value
+
+    @field_validator("discord_guild_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value

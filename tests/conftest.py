@@ -1,0 +1,42 @@
+"""Shared fixtures: real settings pointing at temp dirs, and one real engine (real model, real index)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.embeddings import Embedder
+from bot.engine import Engine
+from bot.settings import PROJECT_ROOT, Settings
+
+CORPUS_DIR = PROJECT_ROOT / "corpus"
+SLUG = "alba-summit-2025-02-06"
+
+
+def make_settings(root: Path, **overrides: object) -> Settings:
+    """Settings isolated from the developer's `.env` and cache, rooted at `root`."""
+    values: dict[str, object] = {
+        "corpus_dir": CORPUS_DIR, "index_dir": root / "index", "state_dir": root / "state",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("summit"))
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Engine:
+    """The real engine over the project corpus: built once per test session, model loaded."""
+    built = Engine.open(settings)
+    built.warm_up()
+    return built
+
+
+@pytest.fixture(scope="session")
+def embedder(engine: Engine) -> Embedder:
+    """The real sentence-transformers model, loaded once and shared (building indexes in tests)."""
+    return engine.embedder()

@@ -1,0 +1,65 @@
+"""Passages: stable ids, sections, paragraph numbers, sentence splits and the metadata passage."""
+
+from __future__ import annotations
+
+from bot.catalog import Catalog
+from bot.corpus import load_corpus
+from bot.embeddings import resolve_model
+from bot.passages import corpus_passages, sentence_spans
+from bot.settings import BUNDLED_MODEL
+from tests.conftest import CORPUS_DIR, SLUG
+
+
+def _catalog() -> Catalog:
+    return Catalog(load_corpus(CORPUS_DIR), resolve_model(BUNDLED_MODEL))
+
+
+def test_ids_are_stable_and_readable() -> None:
+    first, second = _catalog().passages, _catalog().passages
+    assert [p.id for p in first] == [p.id for p in second]
+    assert first[0].id == f"{SLUG}#meta"
+    assert [p.id for p in first[1:]] == [f"{SLUG}#p{n}" for n in range(1, 24)]
+
+
+def test_passage_fields() -> None:
+    passages = {p.id: p for p in _catalog().passages}
+    p9 = passages[f"{SLUG}#p9"]
+    assert p9.text.startswith("In addition, Maduro proposed the activation of an ALBA-TCP air and sea fleet")
+    assert p9.section == "Maduro’s call for migrant rights and regional security"
+    assert p9.paragraph == 9
+    assert passages[f"{SLUG}#p1"].section is None
+    meta = passages[f"{SLUG}#meta"]
+    assert meta.kind == "metadata"
+    assert "Pablo Meriguet" in meta.text and "February 6, 2025" in meta.text and "Peoples Dispatch" in meta.text
+
+
+def test_long_paragraph_split_at_sentences_within_limit() -> None:
+    corpus = load_corpus(CORPUS_DIR)
+    spec = resolve_model(BUNDLED_MODEL)
+    count = spec.token_counter()
+    passages = corpus_passages(corpus, max_tokens=40, count_tokens=count)
+    parts = [p for p in passages if p.paragraph == 16]
+    assert len(parts) > 1
+    assert [p.id for p in parts] == [f"{SLUG}#p16.{i}" for i in range(1, len(parts) + 1)]
+    assert all(count(p.text) <= 40 for p in passages if p.kind == "paragraph")
+    # nothing lost: the parts joined with spaces give the paragraph back
+    original = corpus.article(SLUG).paragraphs[15]
+    assert " ".join(p.text for p in parts) == original
+
+
+def test_no_passage_exceeds_model_length() -> None:
+    catalog = _catalog()
+    count = catalog.model.token_counter()
+    assert all(count(p.text) <= catalog.model.max_seq_length for p in catalog.passages)
+
+
+def test_sentence_spans_respect_abbreviations_and_quotes() -> None:
+    text = ("The Head of State of St. Vincent and the Grenadines spoke. “We must act.” Then U.S. policy "
+            "was discussed… We must continue.")
+    sentences = [text[s:e] for s, e in sentence_spans(text)]
+    assert sentences == [
+        "The Head of State of St. Vincent and the Grenadines spoke.",
+        "“We must act.”",
+        "Then U.S. policy was discussed…",
+        "We must continue.",
+    ]
