@@ -34,11 +34,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 eval: $(STAMP)
-	$(BIN)/summit-bot eval eval/dev_questions.jsonl
+	$(BIN)/summit-bot eval eval/dev_questions.jsonl --check eval/floors.json
 
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+	$(BIN)/summit-bot eval eval/dev_questions.jsonl --check eval/floors.json --misses 0
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

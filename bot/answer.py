@@ -77,11 +77,10 @@ class Answer:
         }
 
 
-def build_answer(question: str, hits: list[Hit], articles: dict[str, Article], min_score: float) -> Answer:
-    """Cite every hit; the question counts as answered if the best hit reaches `min_score`."""
+def build_answer(question: str, hits: list[Hit], articles: dict[str, Article], answered: bool) -> Answer:
+    """Cite every hit; `answered` says whether they answer the question (else they are only the nearest)."""
     citations = tuple(
         Citation(rank, hit.score, hit.passage, ArticleRef.of(articles[hit.passage.article]), hit.highlights)
         for rank, hit in enumerate(hits, start=1)
     )
-    answered = bool(hits) and max(hit.score for hit in hits) >= min_score
-    return Answer(question, answered, citations)
+    return Answer(question, answered and bool(hits), citations)

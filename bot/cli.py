@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file", help="question set, e.g. eval/dev_questions.jsonl")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     evaluate.add_argument("--misses", type=int, default=30, metavar="N", help="list at most N misses (default 30)")
+    evaluate.add_argument("--check", metavar="FLOORS", help="exit 1 if a metric is below its floor in this JSON file")
 
     run = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
     run.add_argument("--sync", action="store_true", help="sync slash commands even if unchanged")

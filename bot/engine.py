@@ -11,13 +11,14 @@ from pathlib import Path
 import numpy as np
 
 from bot.answer import Answer, build_answer
+from bot.answerability import Thresholds, is_answered
 from bot.catalog import Catalog
 from bot.embedding_cache import EmbeddingCache
 from bot.embeddings import Embedder, SentenceTransformerEmbedder
 from bot.index import BuildReport, PassageIndex, build_index
 from bot.index_store import IndexKey, IndexUnusable
 from bot.question import clean_question
-from bot.retrieval import Retriever
+from bot.retrieval import RetrievalConfig, Retriever, lexical_document
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,14 +37,19 @@ class IndexInfo:
 class Engine:
     """Answers questions from the corpus; thread-safe for concurrent `ask` calls."""
 
-    def __init__(self, settings: Settings, catalog: Catalog, index: PassageIndex) -> None:
+    def __init__(
+        self, settings: Settings, catalog: Catalog, index: PassageIndex, config: RetrievalConfig | None = None
+    ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.index = index
         self._embedder: Embedder | None = None
         self._embedder_lock = threading.Lock()
-        self.retriever = Retriever(index, self.encode_query)
+        self.retriever = Retriever(
+            index, self.encode_query, lexical=index.lexical, speakers=catalog.speakers, config=config
+        )
         self._articles = {a.slug: a for a in catalog.corpus.articles}
+        self.thresholds = Thresholds(min_score=settings.min_score)
 
     @classmethod
     def open(
@@ -81,8 +87,8 @@ class Engine:
         """Answer `question` with cited passages; raises `QuestionError` for unusable input."""
         cleaned = clean_question(question, max_chars=self.settings.max_question_chars)
         k = max(1, min(top_k or self.settings.top_k, len(self.index)))
-        hits = self.retriever.search(cleaned, k)
-        return build_answer(cleaned, hits, self._articles, self.settings.min_score)
+        found = self.retriever.retrieve(cleaned, k)
+        return build_answer(cleaned, found.hits, self._articles, is_answered(found.evidence, self.thresholds))
 
     @property
     def info(self) -> IndexInfo:
@@ -125,7 +131,10 @@ def ensure_index(
         log.info("rebuilding the index: forced")
     factory = embedder_factory or (lambda: SentenceTransformerEmbedder(catalog.model))
     cache = EmbeddingCache(directory.parent / "embedding-cache" / f"{catalog.model.fingerprint}.npz")
-    index, report = build_index(catalog.passages, key, factory, cache=cache, progress=progress)
+    documents = [lexical_document(p, catalog.speakers) for p in catalog.passages]
+    index, report = build_index(
+        catalog.passages, key, factory, cache=cache, lexical_documents=documents, progress=progress
+    )
     try:
         index.save(directory)
     except OSError as exc:

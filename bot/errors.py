@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.corpus import CorpusError
 from bot.embeddings import EmbeddingError
+from bot.evaluation import EvalError
 from bot.index_store import IndexUnusable
 from bot.question import QuestionError
 
@@ -16,7 +17,7 @@ def describe(exc: BaseException) -> str | None:
         return str(exc)
     if isinstance(exc, IndexUnusable):
         return f"index problem: {exc}"
-    if isinstance(exc, QuestionError):
+    if isinstance(exc, QuestionError | EvalError):
         return str(exc)
     if isinstance(exc, PermissionError):
         return f"permission denied: {exc.filename or exc}"

@@ -14,6 +14,7 @@ import numpy as np
 
 from bot.embedding_cache import EmbeddingCache
 from bot.embeddings import Embedder
+from bot.lexical import LexicalIndex
 from bot.index_store import (
     IndexKey,
     IndexUnusable,
@@ -23,7 +24,7 @@ from bot.index_store import (
     staged_directory,
     verify_files,
 )
-from bot.passages import Passage, sentence_spans
+from bot.passages import Passage, context_texts, sentence_spans
 from bot.vector_index import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ PASSAGES_FILE = "passages.jsonl"
 VECTORS_FILE = "embeddings.npy"
 SENTENCES_FILE = "sentences.npy"  # (row, start, end) of each sentence, int32
 SENTENCE_VECTORS_FILE = "sentence_embeddings.npy"
+CONTEXT_VECTORS_FILE = "context_embeddings.npy"  # passage with the one before, when it leans on it
+LEXICAL_DIR = "bm25"
 
 
 @dataclass
@@ -54,6 +57,8 @@ class PassageIndex:
         sentences: np.ndarray,
         sentence_vectors: np.ndarray,
         manifest: Manifest,
+        lexical: LexicalIndex | None = None,
+        context_vectors: np.ndarray | None = None,
     ) -> None:
         if len(passages) != vectors.shape[0]:
             raise IndexUnusable(f"{len(passages)} passages but {vectors.shape[0]} vectors")
@@ -64,6 +69,8 @@ class PassageIndex:
         self.sentences = sentences
         self.sentence_dense = VectorIndex(sentence_vectors)
         self.manifest = manifest
+        self.lexical = lexical
+        self.context_dense = VectorIndex(vectors if context_vectors is None else context_vectors)
         self._by_id = {p.id: i for i, p in enumerate(self.passages)}
 
     def __len__(self) -> int:
@@ -87,6 +94,9 @@ class PassageIndex:
             np.save(staging / VECTORS_FILE, self.dense.vectors)
             np.save(staging / SENTENCES_FILE, self.sentences)
             np.save(staging / SENTENCE_VECTORS_FILE, self.sentence_dense.vectors)
+            np.save(staging / CONTEXT_VECTORS_FILE, self.context_dense.vectors)
+            if self.lexical is not None:
+                self.lexical.save(staging / LEXICAL_DIR)
             manifest = Manifest(**{**self.manifest.__dict__, "files": checksum_tree(staging)})
             (staging / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
         self.manifest = manifest
@@ -105,17 +115,32 @@ class PassageIndex:
             vectors = np.load(directory / VECTORS_FILE, allow_pickle=False)
             sentences = np.load(directory / SENTENCES_FILE, allow_pickle=False)
             sentence_vectors = np.load(directory / SENTENCE_VECTORS_FILE, allow_pickle=False)
-        except (OSError, ValueError, TypeError, KeyError) as exc:
+            context_vectors = np.load(directory / CONTEXT_VECTORS_FILE, allow_pickle=False)
+            lexical = LexicalIndex.load(directory / LEXICAL_DIR) if (directory / LEXICAL_DIR).is_dir() else None
+        except (OSError, ValueError, TypeError, KeyError, EOFError) as exc:
             raise IndexUnusable(f"index at {directory} is unreadable ({exc.__class__.__name__}: {exc})") from exc
         if vectors.ndim != 2 or vectors.shape[1] != manifest.dimension:
             raise IndexUnusable(f"index at {directory}: embeddings have shape {vectors.shape}")
-        return cls(passages, vectors, sentences, sentence_vectors, manifest)
+        if context_vectors.shape != vectors.shape:
+            raise IndexUnusable(f"index at {directory}: context embeddings have shape {context_vectors.shape}")
+        return cls(passages, vectors, sentences, sentence_vectors, manifest, lexical, context_vectors)
 
 
 def split_sentences(passages: Sequence[Passage]) -> np.ndarray:
-    """(row, start, end) for every sentence of every passage, in order."""
-    rows = [(row, start, end) for row, p in enumerate(passages) for start, end in sentence_spans(p.text)]
+    """(row, start, end) for every sentence of every passage (every line of a metadata passage)."""
+    rows = [(row, start, end) for row, p in enumerate(passages) for start, end in _spans(p)]
     return np.array(rows, dtype=np.int32).reshape(-1, 3)
+
+
+def _spans(passage: Passage) -> list[tuple[int, int]]:
+    if passage.kind != "metadata":
+        return sentence_spans(passage.text)
+    spans, start = [], 0
+    for line in passage.text.split("\n"):
+        if line.strip():
+            spans.append((start, start + len(line)))
+        start += len(line) + 1
+    return spans
 
 
 def build_index(
@@ -124,13 +149,15 @@ def build_index(
     embedder: Callable[[], Embedder],
     *,
     cache: EmbeddingCache | None = None,
+    lexical_documents: Sequence[str] | None = None,
     progress: bool = False,
 ) -> tuple[PassageIndex, BuildReport]:
     """Embed passages and their sentences (the model is loaded only if some text is not cached)."""
     started = time.perf_counter()
     sentences = split_sentences(passages)
     sentence_texts = [passages[r].text[s:e] for r, s, e in sentences]
-    texts = [p.text for p in passages] + sentence_texts
+    contexts = context_texts(passages)
+    texts = [p.text for p in passages] + contexts + sentence_texts
     loaded: list[Embedder] = []
 
     def encode(batch: list[str]) -> np.ndarray:
@@ -152,7 +179,11 @@ def build_index(
         passages=count,
         built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         build_seconds=round(seconds, 3),
-        details={"sentences": len(sentence_texts), "encoded": encoded},
+        details={"sentences": len(sentence_texts), "encoded": encoded,
+                 "with_context": sum(c != p.text for c, p in zip(contexts, passages, strict=True))},
     )
-    index = PassageIndex(passages, vectors[:count], sentences, vectors[count:], manifest)
+    lexical = LexicalIndex.build(lexical_documents) if lexical_documents is not None else None
+    index = PassageIndex(
+        passages, vectors[:count], sentences, vectors[2 * count :], manifest, lexical, vectors[count : 2 * count]
+    )
     return index, BuildReport(count, len(sentence_texts), encoded, seconds)

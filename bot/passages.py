@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 
 from bot.corpus import Article, Corpus
 
 # Bump whenever the way passages are cut or numbered changes: the index is then rebuilt.
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = frozenset(
@@ -67,19 +67,16 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 
 
 def metadata_text(article: Article) -> str:
-    """The article's metadata as one citable passage (title, byline, outlet)."""
-    lines = [article.title]
-    byline = []
+    """The article's metadata as one citable passage: one labelled line per field."""
+    lines = [f"Title: {article.title}"]
     if article.author:
-        byline.append(f"By {article.author}")
+        lines.append(f"Author: {article.author}")
     if article.published:
-        byline.append(f"on {article.published:%B} {article.published.day}, {article.published.year}")
-    if byline:
-        lines.append(" ".join(byline))
+        lines.append(f"Published: {article.published:%B} {article.published.day}, {article.published.year}")
     if article.outlet:
-        lines.append(f"Published by {article.outlet}")
+        lines.append(f"Outlet: {article.outlet}")
     if article.url:
-        lines.append(article.url)
+        lines.append(f"Link: {article.url}")
     return "\n".join(lines)
 
 
@@ -104,6 +101,31 @@ def article_passages(article: Article, *, max_tokens: int, count_tokens: TokenCo
                 article=article.slug, text=part, section=section, paragraph=number,
                 part=index if split else None,
             )
+
+
+# Openings that lean on the paragraph before ("This effort will be funded…", "He also stressed…").
+_ANAPHORA_RE = re.compile(
+    r"^(?:[“\"]|This |These |That |Those |It |He |She |They |His |Her |Their |In addition|In this regard|"
+    r"Along the same lines|Indeed|Regarding|For his part|For her part|In this context|Canel also|Within that)"
+)
+
+
+def leans_on_previous(passage: Passage) -> bool:
+    """True if the passage opens by referring back to the one before it."""
+    return passage.kind == "paragraph" and (passage.part not in (None, 1) or bool(_ANAPHORA_RE.match(passage.text)))
+
+
+def context_texts(passages: Sequence[Passage]) -> list[str]:
+    """Per passage, the text to embed for context: the previous passage joined on when this one leans on it."""
+    texts = []
+    for i, passage in enumerate(passages):
+        previous = passages[i - 1] if i > 0 else None
+        if previous is not None and previous.article == passage.article and previous.kind == "paragraph" \
+                and leans_on_previous(passage):
+            texts.append(f"{previous.text} {passage.text}")
+        else:
+            texts.append(passage.text)
+    return texts
 
 
 def corpus_passages(corpus: Corpus, *, max_tokens: int, count_tokens: TokenCounter) -> list[Passage]:

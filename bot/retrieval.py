@@ -1,13 +1,25 @@
-"""Retrieval: a question in, scored passages out (no Discord, no formatting)."""
+"""Retrieval: a question in, ranked and scored passages out (no Discord, no formatting).
+
+Signals, each a ranking of passages, fused by reciprocal rank (RRF):
+- dense: cosine of the question with each passage and with each of its sentences (best one counts);
+- lexical: BM25 over the passage, its section heading and the names of the people it quotes;
+- people: the passages of a speaker the question names by name, alias, country or office.
+The reported `score` is the dense cosine of the passage's best text: an absolute measure of how
+well it matches, which decides whether the question is answered at all.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from bot.answerability import Evidence, looks_spanish, unknown_names
+from bot.catalog import Speaker
+from bot.corpus import fold
 from bot.index import PassageIndex
+from bot.lexical import LexicalIndex
 from bot.passages import Passage
 
 QueryEncoder = Callable[[str], np.ndarray]
@@ -22,15 +34,158 @@ class Hit:
     highlights: tuple[tuple[int, int], ...] = ()
 
 
-class Retriever:
-    """Dense retrieval: cosine of the question against every passage."""
+@dataclass(frozen=True)
+class Retrieval:
+    """The ranked hits for a question and the evidence for deciding whether they answer it."""
 
-    def __init__(self, index: PassageIndex, encode_query: QueryEncoder) -> None:
+    hits: list[Hit]
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """Which signals take part; every switch was kept because `summit-bot eval` said so."""
+
+    dense_passages: bool = True
+    dense_sentences: bool = True
+    dense_context: bool = True
+    lexical: bool = True
+    people: bool = True
+    fusion: str = "linear"  # "linear" (dense + weighted normalised others) or "rrf" (reciprocal rank)
+    rrf_k: float = 60.0
+    lexical_weight: float = 0.3
+    people_weight: float = 0.05
+    highlight_margin: float = 0.05
+
+    def but(self, **changes: object) -> RetrievalConfig:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+# How people ask for the metadata passage: indexed with it, so "who wrote this?" finds it by words too.
+_METADATA_TERMS = ("author writer wrote written journalist reporter byline published publication date day "
+                   "released outlet newspaper website source media")
+
+
+def lexical_document(passage: Passage, speakers: Sequence[Speaker]) -> str:
+    """What BM25 indexes for a passage: its text, heading, and who speaks in it."""
+    names = [
+        " ".join((s.person.name, *s.person.aliases, s.person.office, s.person.country, *s.person.country_aliases))
+        for s in speakers
+        if passage.id in s.passage_ids
+    ]
+    extra = _METADATA_TERMS if passage.kind == "metadata" else None
+    return "\n".join(filter(None, [passage.section, passage.text, *names, extra]))
+
+
+def mentioned_speakers(question: str, speakers: Sequence[Speaker]) -> list[Speaker]:
+    """Speakers the question names by name, alias, country or country alias (accent-insensitive)."""
+    folded = fold(question)
+    found = []
+    for speaker in speakers:
+        person = speaker.person
+        forms = (*person.name_forms, person.country, *person.country_aliases)
+        if any(_has_phrase(folded, fold(form)) for form in forms):
+            found.append(speaker)
+    return found
+
+
+def _has_phrase(folded_text: str, folded_phrase: str) -> bool:
+    import re
+
+    return re.search(rf"(?<!\w){re.escape(folded_phrase)}(?!\w)", folded_text) is not None
+
+
+def _ranks(scores: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """1-based rank of each row by descending score; rows outside `mask` get rank 0 (absent)."""
+    order = np.lexsort((np.arange(scores.shape[0]), -scores))
+    ranks = np.empty(scores.shape[0], dtype=np.float64)
+    ranks[order] = np.arange(1, scores.shape[0] + 1)
+    if mask is not None:
+        ranks[~mask] = 0
+    return ranks
+
+
+class Retriever:
+    """Hybrid retrieval over a `PassageIndex` (see the module docstring)."""
+
+    def __init__(
+        self,
+        index: PassageIndex,
+        encode_query: QueryEncoder,
+        *,
+        lexical: LexicalIndex | None = None,
+        speakers: Sequence[Speaker] = (),
+        config: RetrievalConfig | None = None,
+    ) -> None:
         self.index = index
         self.encode_query = encode_query
+        self.lexical = lexical
+        self.speakers = list(speakers)
+        self.config = config or RetrievalConfig()
+        self._rows_of = {s.person.name: np.array([index.row(p) for p in s.passage_ids], dtype=np.int64)
+                         for s in self.speakers}
+        self._sentence_rows = index.sentences[:, 0].astype(np.int64) if len(index.sentences) else np.zeros(0, int)
+        self._corpus_text = " ".join(lexical_document(p, self.speakers) for p in index.passages).casefold()
+
+    def retrieve(self, question: str, k: int) -> Retrieval:
+        """The `k` best passages and the evidence about how well they answer `question`."""
+        hits = self.search(question, k)
+        evidence = Evidence(
+            best_score=max((hit.score for hit in hits), default=0.0),
+            unknown_share=self.lexical.unknown_share(question) if self.lexical is not None else 0.0,
+            unknown_names=tuple(unknown_names(question, self._corpus_text)),
+            spanish=looks_spanish(question),
+        )
+        return Retrieval(hits, evidence)
 
     def search(self, question: str, k: int) -> list[Hit]:
-        """The `k` passages closest to `question`, best first."""
+        """The `k` best passages for `question`, best first."""
+        config = self.config
         query = self.encode_query(question)
-        scores, rows = self.index.dense.search(query, k)
-        return [Hit(self.index.passages[int(r)], float(s)) for s, r in zip(scores, rows, strict=True)]
+        n = len(self.index)
+        sentence_scores = self.index.sentence_dense.scores(query)
+        dense = np.full(n, -1.0, dtype=np.float32)
+        if config.dense_sentences:
+            np.maximum.at(dense, self._sentence_rows, sentence_scores)
+        if config.dense_passages:
+            dense = np.maximum(dense, self.index.dense.scores(query))
+        if config.dense_context:
+            dense = np.maximum(dense, self.index.context_dense.scores(query))
+
+        others: list[tuple[float, np.ndarray, np.ndarray]] = []  # (weight, scores, mask of rows that count)
+        if config.lexical and self.lexical is not None:
+            lexical = self.lexical.scores(question)
+            others.append((config.lexical_weight, lexical, lexical > 0))
+        if config.people:
+            mask = np.zeros(n, dtype=bool)
+            for speaker in mentioned_speakers(question, self.speakers):
+                mask[self._rows_of[speaker.person.name]] = True
+            if mask.any():
+                others.append((config.people_weight, dense, mask))
+
+        if config.fusion == "linear":
+            fused = dense.astype(np.float64)
+            for weight, scores, mask in others:
+                top = float(scores[mask].max()) if mask.any() else 0.0
+                if top > 0:
+                    fused += weight * np.where(mask, scores / top, 0.0) if scores is not dense else weight * mask
+        else:
+            fused = 1.0 / (config.rrf_k + _ranks(dense))
+            for weight, scores, mask in others:
+                ranks = _ranks(scores, mask)
+                fused += weight * np.where(ranks > 0, 1.0 / (config.rrf_k + ranks), 0.0)
+
+        order = np.lexsort((-dense, -fused))[: min(k, n)]
+        return [
+            Hit(self.index.passages[row], float(dense[row]), self._highlights(int(row), sentence_scores))
+            for row in order
+        ]
+
+    def _highlights(self, row: int, sentence_scores: np.ndarray) -> tuple[tuple[int, int], ...]:
+        """Spans of the passage's best sentence(s): those within the margin of the best one."""
+        members = np.flatnonzero(self._sentence_rows == row)
+        if members.size == 0:
+            return ()
+        best = float(sentence_scores[members].max())
+        chosen = [i for i in members if sentence_scores[i] >= best - self.config.highlight_margin]
+        return tuple((int(self.index.sentences[i, 1]), int(self.index.sentences[i, 2])) for i in chosen)
