@@ -14,7 +14,6 @@ import numpy as np
 
 from bot.embedding_cache import EmbeddingCache
 from bot.embeddings import Embedder
-from bot.lexical import LexicalIndex
 from bot.index_store import (
     IndexKey,
     IndexUnusable,
@@ -24,6 +23,7 @@ from bot.index_store import (
     staged_directory,
     verify_files,
 )
+from bot.lexical import LexicalIndex
 from bot.passages import Passage, context_texts, sentence_spans
 from bot.vector_index import VectorIndex
 

@@ -39,5 +39,5 @@ def test_dev_set_loads_and_bad_files_fail_clearly(tmp_path: Path) -> None:
     assert sum(q.in_scope for q in questions) >= 60 and sum(not q.in_scope for q in questions) >= 25
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1}\n')
-    with pytest.raises(EvalError, match="bad.jsonl:1"):
+    with pytest.raises(EvalError, match=r"bad\.jsonl:1"):
         load_questions(bad)
