@@ -1,8 +1,15 @@
-"""Lexical (BM25) scoring of passages with bm25s, English stemming and stop words."""
+"""Lexical (BM25) scoring of passages: built with bm25s, queried with numpy alone.
+
+bm25s builds the index (English stemming, stop words) and saves it as a CSC matrix of BM25
+weights. Queries only need a sum over a few columns, so they read those arrays with numpy and
+tokenize the way bm25s does: importing bm25s pulls in scipy, half a second on every cold start.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -10,6 +17,9 @@ from pathlib import Path
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern
+STOPWORDS_FILE = "stopwords.json"
 
 # Question words carry no topic: without them "what did X say" matches on X alone.
 _QUESTION_WORDS = frozenset(
@@ -19,64 +29,91 @@ _QUESTION_WORDS = frozenset(
 
 
 @lru_cache(maxsize=1)
-def _stopwords() -> list[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return sorted(set(STOPWORDS_EN) | _QUESTION_WORDS)
-
-
-@lru_cache(maxsize=1)
 def _stemmer():  # type: ignore[no-untyped-def]
     import Stemmer
 
     return Stemmer.Stemmer("english")
 
 
-def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-cased, stemmed tokens without stop words, one list per text."""
-    import bm25s
+def build_stopwords() -> frozenset[str]:
+    """bm25s's English stop words plus question words (used at build time, then saved)."""
+    from bm25s.stopwords import STOPWORDS_EN
 
-    return bm25s.tokenize(
-        list(texts), stopwords=_stopwords(), stemmer=_stemmer(), return_ids=False, show_progress=False
-    )
+    return frozenset(STOPWORDS_EN) | _QUESTION_WORDS
+
+
+def tokenize(text: str, stopwords: frozenset[str]) -> list[str]:
+    """Lower-cased, stop-word-free, stemmed tokens: the same as `bm25s.tokenize` with our settings."""
+    words = [w for w in TOKEN_RE.findall(text.lower()) if w not in stopwords]
+    return _stemmer().stemWords(words) if words else []
 
 
 class LexicalIndex:
-    """BM25 over one document per passage."""
+    """BM25 weights of each (term, passage), as saved by bm25s; scored with numpy."""
 
-    def __init__(self, model: object) -> None:
-        self._model = model
+    def __init__(self, vocabulary: dict[str, int], data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
+                 documents: int, stopwords: frozenset[str]) -> None:
+        self.vocabulary = vocabulary
+        self._data, self._indices, self._indptr = data, indices, indptr
+        self.documents = documents
+        self.stopwords = stopwords
 
     @classmethod
     def build(cls, documents: Sequence[str]) -> LexicalIndex:
+        """Index `documents` with bm25s (through a temp dir: bm25s saves what we then read)."""
+        import tempfile
+
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
+        stopwords = build_stopwords()
         model = bm25s.BM25()
-        model.index(tokenize(documents), show_progress=False)
-        return cls(model)
-
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every document for `query` (zeros when no query word is indexed)."""
-        tokens = tokenize([query])[0]
-        known = [t for t in tokens if t in self._model.vocab_dict]  # type: ignore[attr-defined]
-        n = self._model.scores["num_docs"]  # type: ignore[attr-defined]
-        if not known:
-            return np.zeros(n, dtype=np.float32)
-        return np.asarray(self._model.get_scores(known), dtype=np.float32)  # type: ignore[attr-defined]
-
-    def unknown_share(self, query: str) -> float:
-        """Share of the query's content words that no indexed document uses (0 when it has none)."""
-        tokens = tokenize([query])[0]
-        if not tokens:
-            return 0.0
-        vocabulary = self._model.vocab_dict  # type: ignore[attr-defined]
-        return sum(t not in vocabulary for t in tokens) / len(tokens)
+        model.index([tokenize(d, stopwords) for d in documents], show_progress=False)
+        with tempfile.TemporaryDirectory(prefix="summit-bm25-") as tmp:
+            model.save(tmp)
+            (Path(tmp) / STOPWORDS_FILE).write_text(json.dumps(sorted(stopwords)), encoding="utf-8")
+            return cls.load(Path(tmp))
 
     def save(self, directory: Path) -> None:
-        self._model.save(str(directory))  # type: ignore[attr-defined]
+        """Write the index in bm25s's layout (plus our stop words) into `directory`."""
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "params.index.json").write_text(json.dumps({"num_docs": self.documents}), encoding="utf-8")
+        (directory / "vocab.index.json").write_text(json.dumps(self.vocabulary), encoding="utf-8")
+        for name, array in (("data", self._data), ("indices", self._indices), ("indptr", self._indptr)):
+            np.save(directory / f"{name}.csc.index.npy", array)
+        (directory / STOPWORDS_FILE).write_text(json.dumps(sorted(self.stopwords)), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
-        import bm25s
+        """Read a saved index (raises OSError/ValueError/KeyError when files are missing or damaged)."""
+        params = json.loads((directory / "params.index.json").read_text(encoding="utf-8"))
+        vocabulary = json.loads((directory / "vocab.index.json").read_text(encoding="utf-8"))
+        arrays = [np.load(directory / f"{name}.csc.index.npy", allow_pickle=False)
+                  for name in ("data", "indices", "indptr")]
+        stopwords = frozenset(json.loads((directory / STOPWORDS_FILE).read_text(encoding="utf-8")))
+        data, indices, indptr = arrays
+        documents = int(params["num_docs"])
+        columns = indptr.shape[0] - 1
+        # bm25s lists an empty token after the last column; it has no weights.
+        vocabulary = {token: column for token, column in vocabulary.items() if token and column < columns}
+        if (len(vocabulary) != columns or data.shape != indices.shape or indptr[-1] != data.shape[0]
+                or (indices.size and (indices.max() >= documents or indices.min() < 0))):
+            raise ValueError("BM25 arrays do not match the vocabulary")
+        return cls(vocabulary, data, indices, indptr, documents, stopwords)
 
-        return cls(bm25s.BM25.load(str(directory)))
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every document for `query` (zeros when no query word is indexed)."""
+        scores = np.zeros(self.documents, dtype=np.float32)
+        for token in dict.fromkeys(tokenize(query, self.stopwords)):
+            column = self.vocabulary.get(token)
+            if column is not None:
+                start, end = self._indptr[column], self._indptr[column + 1]
+                np.add.at(scores, self._indices[start:end], self._data[start:end])
+        return scores
+
+    def unknown_share(self, query: str) -> float:
+        """Share of the query's content words that no indexed document uses (0 when it has none)."""
+        tokens = tokenize(query, self.stopwords)
+        if not tokens:
+            return 0.0
+        return sum(t not in self.vocabulary for t in tokens) / len(tokens)

@@ -1,0 +1,57 @@
+"""BM25 queried with numpy gives exactly what bm25s computes, without importing bm25s."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.engine import Engine
+from bot.evaluation import load_questions
+from bot.lexical import LexicalIndex, build_stopwords, tokenize
+from bot.retrieval import lexical_document
+
+DEV = Path(__file__).parent.parent / "eval" / "dev_questions.jsonl"
+
+
+def test_scores_and_tokens_match_bm25s(engine: Engine) -> None:
+    import bm25s
+    import Stemmer
+
+    documents = [lexical_document(p, engine.catalog.speakers) for p in engine.index.passages]
+    stopwords = build_stopwords()
+    ours = LexicalIndex.build(documents)
+    reference = bm25s.BM25()
+    stemmer = Stemmer.Stemmer("english")
+    reference.index(bm25s.tokenize(documents, stopwords=sorted(stopwords), stemmer=stemmer, show_progress=False),
+                    show_progress=False)
+    for question in [q.question for q in load_questions(DEV)]:
+        expected_tokens = bm25s.tokenize([question], stopwords=sorted(stopwords), stemmer=stemmer,
+                                         return_ids=False, show_progress=False)[0]
+        assert tokenize(question, stopwords) == expected_tokens
+        known = [t for t in dict.fromkeys(expected_tokens) if t in reference.vocab_dict]
+        expected = reference.get_scores(known) if known else np.zeros(len(documents))
+        assert np.allclose(ours.scores(question), expected, atol=1e-5), question
+
+
+def test_save_load_roundtrip_and_damage(tmp_path: Path) -> None:
+    index = LexicalIndex.build(["Maduro proposed a fleet", "Arce warned about a superpower", "a fleet of ships"])
+    index.save(tmp_path)
+    again = LexicalIndex.load(tmp_path)
+    assert np.array_equal(again.scores("fleet ships"), index.scores("fleet ships"))
+    assert again.scores("fleet ships").argmax() == 2
+    assert index.unknown_share("fleet of bananas") == 0.5
+    (tmp_path / "vocab.index.json").write_text("{}")
+    with pytest.raises(ValueError):
+        LexicalIndex.load(tmp_path)
+
+
+def test_query_path_does_not_import_bm25s_or_scipy(tmp_path: Path) -> None:
+    LexicalIndex.build(["Maduro proposed a fleet", "Arce warned"]).save(tmp_path)
+    code = (f"import sys; from bot.lexical import LexicalIndex; i = LexicalIndex.load(__import__('pathlib').Path("
+            f"{str(tmp_path)!r})); print(i.scores('fleet').argmax(), 'bm25s' in sys.modules, 'scipy' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.split() == ["0", "False", "False"]

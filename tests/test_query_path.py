@@ -1,0 +1,57 @@
+"""The fast query path (ONNX Runtime) gives the same answers as sentence-transformers, and falls back to it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.catalog import Catalog
+from bot.embeddings import SentenceTransformerEmbedder
+from bot.engine import Engine, query_encoder
+from bot.evaluation import load_questions
+from bot.onnx_encoder import OnnxEmbedder
+from bot.retrieval import Retriever
+from bot.settings import Settings
+from tests.conftest import make_settings
+
+DEV = Path(__file__).parent.parent / "eval" / "dev_questions.jsonl"
+
+
+@pytest.fixture(scope="module")
+def torch_embedder(engine: Engine) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(engine.catalog.model)
+
+
+def test_engine_queries_through_onnx(engine: Engine) -> None:
+    assert isinstance(engine.embedder(), OnnxEmbedder)
+
+
+def test_query_embeddings_agree_and_dev_set_results_are_identical(
+    engine: Engine, torch_embedder: SentenceTransformerEmbedder
+) -> None:
+    questions = [q.question for q in load_questions(DEV)]
+    fast = engine.embedder().encode(questions)
+    slow = torch_embedder.encode(questions)
+    cosines = np.sum(fast * slow, axis=1)
+    assert cosines.min() >= 0.999, f"worst agreement {cosines.min():.6f}"
+    reference = Retriever(engine.index, lambda q: torch_embedder.encode([q])[0], lexical=engine.index.lexical,
+                          speakers=engine.catalog.speakers, config=engine.retriever.config)
+    for question in questions:
+        ours = [h.passage.id for h in engine.retriever.search(question, 5)]
+        theirs = [h.passage.id for h in reference.search(question, 5)]
+        assert ours == theirs, question
+
+
+def test_falls_back_to_sentence_transformers_with_a_log_line(
+    tmp_path: Path, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "onnx").write_text("a file where the ONNX folder should be")  # export cannot write there
+    broken = make_settings(tmp_path, index_dir=tmp_path / "index")
+    with caplog.at_level(logging.WARNING, logger="bot"):
+        encoder = query_encoder(broken, Catalog.from_settings(broken))
+    assert isinstance(encoder, SentenceTransformerEmbedder)
+    assert "using sentence-transformers" in caplog.text
+    assert encoder.encode(["who wrote it?"]).shape == (1, 384)
