@@ -14,7 +14,7 @@ from bot.answer import Answer, build_answer
 from bot.answerability import Thresholds, is_answered
 from bot.catalog import Catalog
 from bot.embedding_cache import EmbeddingCache
-from bot.embeddings import Embedder, SentenceTransformerEmbedder
+from bot.embeddings import Embedder, EmbeddingError, SentenceTransformerEmbedder
 from bot.index import BuildReport, PassageIndex, build_index
 from bot.index_store import IndexKey, IndexUnusable
 from bot.question import clean_question
@@ -125,12 +125,16 @@ def query_encoder(settings: Settings, catalog: Catalog) -> Embedder:
     """
     from bot.onnx_encoder import OnnxEmbedder, OnnxUnavailable
 
+    if settings.query_backend == "sentence-transformers":
+        return SentenceTransformerEmbedder(catalog.model)
     target = onnx_dir(settings, catalog)
     for attempt in (1, 2):
         try:
             return OnnxEmbedder(target)
         except OnnxUnavailable as exc:
             if attempt == 2 or not export_query_model(settings, catalog):
+                if settings.query_backend == "onnx":
+                    raise EmbeddingError(f"ONNX query path unavailable: {exc}") from exc
                 log.warning("ONNX query path unavailable (%s); using sentence-transformers", exc)
                 break
     return SentenceTransformerEmbedder(catalog.model)

@@ -63,7 +63,8 @@ class RetrievalConfig:
 
 # How people ask for the metadata passage: indexed with it, so "who wrote this?" finds it by words too.
 _METADATA_TERMS = ("author writer wrote written journalist reporter byline published publication date day "
-                   "released outlet newspaper website source media")
+                   "released outlet newspaper website source media "
+                   "autor autora escribió escrito periodista publicó publicado publicación fecha medio fuente")
 
 
 def lexical_document(passage: Passage, speakers: Sequence[Speaker]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from platformdirs import user_cache_path, user_state_path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -34,13 +34,17 @@ class Settings(BaseSettings):
     """Every knob of the bot; each field names its environment variable."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True,
+        env_ignore_empty=True,  # `SUMMIT_BOT_STATE_DIR=` (as in .env.example) means the default, not "."
     )
 
     corpus_dir: Path = Field(default_factory=_default_corpus_dir, validation_alias=_env("SUMMIT_BOT_CORPUS_DIR"))
     index_dir: Path = Field(default_factory=_default_index_dir, validation_alias=_env("SUMMIT_BOT_INDEX_DIR"))
     state_dir: Path = Field(default_factory=_default_state_dir, validation_alias=_env("SUMMIT_BOT_STATE_DIR"))
     model: str = Field(default=BUNDLED_MODEL, validation_alias=_env("SUMMIT_BOT_MODEL"))
+    query_backend: Literal["auto", "onnx", "sentence-transformers"] = Field(
+        default="auto", validation_alias=_env("SUMMIT_BOT_QUERY_BACKEND")
+    )
     top_k: int = Field(default=3, ge=1, le=25, validation_alias=_env("SUMMIT_BOT_TOP_K"))
     min_score: float = Field(default=0.25, validation_alias=_env("SUMMIT_BOT_MIN_SCORE"))
     max_question_chars: int = Field(default=500, ge=1, validation_alias=_env("SUMMIT_BOT_MAX_QUESTION_CHARS"))
