@@ -10,6 +10,7 @@ well it matches, which decides whether the question is answered at all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -91,8 +92,6 @@ def mentioned_speakers(question: str, speakers: Sequence[Speaker]) -> list[Speak
 
 
 def _has_phrase(folded_text: str, folded_phrase: str) -> bool:
-    import re
-
     return re.search(rf"(?<!\w){re.escape(folded_phrase)}(?!\w)", folded_text) is not None
 
 

@@ -1,0 +1,33 @@
+"""`/about`: what the bot is, how to ask, and what its index holds."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from ..channels import interaction_public
+from ..client import SummitBot, as_summit_bot
+from ..render_catalog import about_embed
+from ..replies import private_here
+from ..respond import send
+
+
+class AboutCog(commands.Cog):
+    """Explains the bot; shows the index's model, passage count and build time."""
+
+    def __init__(self, bot: SummitBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="about", description="What this bot is, how to ask, and what it knows")
+    async def about(self, interaction: discord.Interaction[SummitBot]) -> None:
+        allowed = self.bot.settings.allowed_channel_ids
+        public = interaction_public(allowed, interaction)
+        catalog = self.bot.engine.catalog
+        people = len({s.person.name for s in catalog.speakers})
+        embed = about_embed(self.bot.engine.info, speakers=people, sources=len(catalog.sources))
+        await send(interaction, ephemeral=not public, content=None if public else private_here(allowed), embed=embed)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(AboutCog(as_summit_bot(bot)))

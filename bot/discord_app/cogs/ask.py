@@ -1,0 +1,43 @@
+"""`/ask question:<text>`: the closest passages, verbatim and cited."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.question import QuestionError, clean_question
+
+from ..channels import interaction_public
+from ..client import SummitBot, as_summit_bot
+from ..cooldown import per_user_cooldown
+from ..render import answer_embed
+from ..replies import private_here
+from ..respond import send
+
+
+class AskCog(commands.Cog):
+    """Answers `/ask`; the model runs in a worker thread after the interaction is deferred."""
+
+    def __init__(self, bot: SummitBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="ask", description="Ask about the ALBA-TCP summit; I answer with cited passages")
+    @app_commands.describe(question="Your question, e.g. What did Maduro propose?")
+    @per_user_cooldown()
+    async def ask(self, interaction: discord.Interaction[SummitBot], question: str) -> None:
+        settings = self.bot.settings
+        try:  # before deferring, so that the error can be ephemeral
+            clean_question(question, max_chars=settings.max_question_chars)
+        except QuestionError as exc:
+            await send(interaction, ephemeral=True, content=str(exc))
+            return
+        public = interaction_public(settings.allowed_channel_ids, interaction)
+        await interaction.response.defer(thinking=True, ephemeral=not public)
+        answer = await self.bot.answer(question)
+        note = None if public else private_here(settings.allowed_channel_ids)
+        await send(interaction, ephemeral=not public, content=note, embed=answer_embed(answer))
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(AskCog(as_summit_bot(bot)))

@@ -1,0 +1,110 @@
+"""Questions asked by mentioning the bot (or replying to it, or in a DM): answered as a reply.
+
+Without the privileged message-content intent, Discord still delivers the content of messages
+that mention the bot and of DMs, which is all this needs. A reply to the bot that does not ping
+it arrives without content: it gets the help text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+import discord
+from discord.ext import commands
+
+from bot.question import QuestionError, clean_question
+
+from ..channels import message_public
+from ..client import SummitBot, as_summit_bot
+from ..render import answer_embed
+from ..replies import ERROR, ask_there, help_text, slow_down
+from ..respond import NO_MENTIONS
+
+log = logging.getLogger(__name__)
+
+_ANSWERABLE = (discord.MessageType.default, discord.MessageType.reply)
+
+
+def addressed_text(message: discord.Message, me: discord.abc.User) -> str | None:
+    """The message's text without the bot's mention if it addresses the bot, else None.
+
+    A message addresses the bot when it mentions it (or its managed role, which Discord's
+    autocomplete sometimes picks instead), replies to one of its messages, or is a DM.
+    """
+    role = message.guild.self_role if message.guild else None
+    mentioned = any(user.id == me.id for user in message.mentions)
+    role_mentioned = role is not None and role.id in message.raw_role_mentions
+    resolved = message.reference.resolved if message.reference else None
+    replied = isinstance(resolved, discord.Message) and resolved.author.id == me.id
+    if not (mentioned or role_mentioned or replied or message.guild is None):
+        return None
+    pattern = rf"<@!?{me.id}>" + (rf"|<@&{role.id}>" if role else "")
+    text = re.sub(pattern, " ", message.content)
+    return text.strip().lstrip(",:;").strip()
+
+
+class MentionsCog(commands.Cog):
+    """Replies to messages addressed to the bot; other messages, and all bots, are ignored."""
+
+    def __init__(self, bot: SummitBot) -> None:
+        self.bot = bot
+        self._warned_until: dict[int, float] = {}  # user id -> end of a cooldown already warned about
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if me is None or message.author.bot or message.type not in _ANSWERABLE:
+            return
+        text = addressed_text(message, me)
+        if text is None:
+            return
+        try:
+            await self.handle(message, text, me)
+        except Exception:
+            log.exception("answering message %s in channel %s failed", message.id, message.channel.id)
+            try:
+                await self.reply(message, content=ERROR)
+            except discord.HTTPException:
+                log.warning("could not tell the user about the failure either", exc_info=True)
+
+    async def handle(self, message: discord.Message, text: str, me: discord.abc.User) -> None:
+        settings = self.bot.settings
+        retry_after = self.bot.limiter.hit(message.author.id)
+        if retry_after is not None:
+            if self.first_warning(message.author.id, retry_after):
+                await self.reply(message, content=slow_down(retry_after))
+            return
+        if not message_public(settings.allowed_channel_ids, message):
+            await self.reply(message, content=ask_there(settings.allowed_channel_ids))
+            return
+        if not text:
+            await self.reply(message, content=help_text(me.display_name))
+            return
+        try:
+            clean_question(text, max_chars=settings.max_question_chars)
+        except QuestionError as exc:
+            await self.reply(message, content=str(exc))
+            return
+        answer = await self.bot.answer(text)
+        await self.reply(message, embed=answer_embed(answer))
+
+    def first_warning(self, user_id: int, retry_after: float) -> bool:
+        """True once per cooldown per user: past their budget, users are told once, then ignored."""
+        now = time.monotonic()
+        if self._warned_until.get(user_id, 0.0) > now:
+            return False
+        self._warned_until = {u: t for u, t in self._warned_until.items() if t > now}
+        self._warned_until[user_id] = now + retry_after
+        return True
+
+    async def reply(self, message: discord.Message, *, content: str | None = None,
+                    embed: discord.Embed | None = None) -> None:
+        """A reply that pings nobody and still arrives if the question was deleted meanwhile."""
+        await message.channel.send(content=content, embed=embed, allowed_mentions=NO_MENTIONS,
+                                   reference=message.to_reference(fail_if_not_exists=False))
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(MentionsCog(as_summit_bot(bot)))

@@ -1,0 +1,210 @@
+"""Answers as Discord embeds, always within Discord's limits; passage text stays verbatim.
+
+Text from users and from the corpus is escaped (markdown, and mentions broken with a zero-width
+space) before it is shown; the only markdown added is ours: bold highlights, quotes and links.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+
+import discord
+
+from bot.answer import Answer, ArticleRef, Citation
+
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FIELDS_MAX = 25
+FOOTER_MAX = 2048
+EMBED_TOTAL_MAX = 6000
+CONTENT_MAX = 2000
+MAX_PASSAGES = 3
+ELLIPSIS = "…"
+
+ANSWER_COLOUR = discord.Colour(0x2E7D32)
+NOT_COVERED_COLOUR = discord.Colour.light_grey()
+
+NOT_COVERED = (
+    "This is not covered in the summit coverage I have. Try rephrasing the question, or use "
+    "`/leaders` to see who spoke and `/leader` to read what each of them said."
+)
+
+_MENTION_RE = re.compile(r"@(everyone|here|[!&]?\d+)")
+_URL_RE = re.compile(r"^https?://[^\s<>]+$")
+_INDENTED_DASH_RE = re.compile(r"^\\(\s+)-", re.MULTILINE)
+_BOLD_ON, _BOLD_OFF = "\ue000", "\ue001"  # private-use markers: highlights survive escaping as these
+
+Span = tuple[int, int]
+
+
+# -- escaping and fitting ----------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """`text` made inert: markdown escaped, every mention broken by a zero-width space."""
+    escaped = discord.utils.escape_markdown(text)
+    escaped = _INDENTED_DASH_RE.sub(r"\1\\-", escaped)  # discord.py escapes "  - x" as "\  - x"
+    return _MENTION_RE.sub("@\u200b\\1", escaped)
+
+
+def plain(text: str) -> str:
+    """Identity renderer, for places where Discord shows no markdown (footers)."""
+    return text
+
+
+def fit(text: str, limit: int, render: Callable[[str], str] = escape) -> str:
+    """`render(text)`, or the longest prefix that fits `limit` once rendered, cut at a word boundary + "…"."""
+    rendered = render(text)
+    if len(rendered) <= limit:
+        return rendered
+    if limit < len(ELLIPSIS):
+        return ""
+
+    def shown(end: int) -> str:
+        return render(text[:end].rstrip(" \t\n,;:")) + ELLIPSIS
+
+    def fits(end: int) -> bool:
+        return len(shown(end)) <= limit
+
+    word_cuts = [m.start() for m in re.finditer(r"\s+", text) if m.start() > 0]
+    best = _largest(word_cuts, fits)
+    if best is None or len(shown(best)) < limit // 2:  # one huge "word": cut inside it instead
+        best = _largest(range(1, len(text)), fits) or best
+    return shown(best) if best is not None else ELLIPSIS
+
+
+def _largest(candidates: Sequence[int], fits: Callable[[int], bool]) -> int | None:
+    """The largest candidate that fits, assuming fitting is (nearly) monotonic; None if none does."""
+    lo, hi, found = 0, len(candidates) - 1, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if fits(candidates[mid]):
+            found, lo = candidates[mid], mid + 1
+        else:
+            hi = mid - 1
+    return found
+
+
+def clean_spans(text: str, spans: Sequence[Span]) -> list[Span]:
+    """Highlight spans clipped to `text`, trimmed of white space, sorted and merged."""
+    cleaned: list[Span] = []
+    for raw_start, raw_end in sorted(spans):
+        start, end = max(0, raw_start), min(len(text), raw_end)
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start >= end:
+            continue
+        if cleaned and start <= cleaned[-1][1]:
+            cleaned[-1] = (cleaned[-1][0], max(end, cleaned[-1][1]))
+        else:
+            cleaned.append((start, end))
+    return cleaned
+
+
+def highlighted(text: str, spans: Sequence[Span]) -> str:
+    """`text` escaped as a whole, with the highlight spans in **bold**."""
+    marked = text.replace(_BOLD_ON, "\ufffd").replace(_BOLD_OFF, "\ufffd")
+    for start, end in reversed(clean_spans(marked, spans)):
+        marked = marked[:start] + _BOLD_ON + marked[start:end] + _BOLD_OFF + marked[end:]
+    return escape(marked).replace(_BOLD_ON, "**").replace(_BOLD_OFF, "**")
+
+
+def quoted(markdown: str) -> str:
+    """`markdown` as a Discord block quote."""
+    return "> " + markdown.replace("\n", "\n> ")
+
+
+def link(url: str | None) -> str | None:
+    """`url` if Discord accepts it as a link, made safe inside `[text](url)`; else None."""
+    if not url or not _URL_RE.match(url):
+        return None
+    return url.replace("(", "%28").replace(")", "%29")
+
+
+def human_date(published: str | None) -> str | None:
+    """"2025-02-06" → "6 February 2025" (unparsable dates are shown as given)."""
+    if not published:
+        return None
+    try:
+        day = dt.date.fromisoformat(published)
+    except ValueError:
+        return published
+    return f"{day.day} {day:%B %Y}"
+
+
+def source_line(article: ArticleRef) -> str:
+    """Title · author · date, as shown in footers."""
+    return " · ".join(x for x in (article.title, article.author, human_date(article.published)) if x)
+
+
+# -- answers -----------------------------------------------------------------------------------
+
+
+def citation_heading(citation: Citation, *, with_article: bool = False) -> str:
+    """`**[1]** [Section — ¶9](url)`, or bold and unlinked when the article has no url."""
+    url = link(citation.article.url)
+    label = escape(citation.label).replace("[", "\\[").replace("]", "\\]")
+    heading = f"**[{citation.rank}]** [{label}]({url})" if url else f"**[{citation.rank}] {label}**"
+    if with_article:
+        heading += " · " + fit(citation.article.title, 120)
+    return heading
+
+
+def citation_block(citation: Citation, limit: int, *, with_article: bool = False) -> str:
+    """The cited heading, then the passage quoted verbatim (cut to fit `limit` if it must be)."""
+    heading = citation_heading(citation, with_article=with_article)
+    spans = citation.highlights
+
+    def render(text: str) -> str:
+        return quoted(highlighted(text, spans))
+
+    return heading + "\n" + fit(citation.passage.text, max(0, limit - len(heading) - 1), render)
+
+
+def answer_embed(answer: Answer) -> discord.Embed:
+    """The answer (first passage) and up to two "see also" passages, or the not-covered message."""
+    if not answer.answered or not answer.citations:
+        return not_covered_embed(answer.question)
+    first, *rest = answer.citations[:MAX_PASSAGES]
+    embed = discord.Embed(title=fit(answer.question, TITLE_MAX), colour=ANSWER_COLOUR, url=link(first.article.url))
+    embed.set_footer(text=fit(source_line(first.article), FOOTER_MAX, plain))
+    for citation in rest:
+        other = citation.article.slug != first.article.slug
+        embed.add_field(name="See also", value=citation_block(citation, FIELD_VALUE_MAX, with_article=other),
+                        inline=False)
+    budget = min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(embed))
+    embed.description = citation_block(first, budget)
+    return embed
+
+
+def not_covered_embed(question: str) -> discord.Embed:
+    """The honest refusal: no passage is presented as an answer."""
+    return discord.Embed(title=fit(question, TITLE_MAX), description=NOT_COVERED, colour=NOT_COVERED_COLOUR)
+
+
+# -- checks ------------------------------------------------------------------------------------
+
+
+def embed_problems(embed: discord.Embed) -> list[str]:
+    """Every Discord limit `embed` breaks (empty when it can be sent)."""
+    problems = []
+    checks = [("title", embed.title, TITLE_MAX), ("description", embed.description, DESCRIPTION_MAX),
+              ("footer", embed.footer.text, FOOTER_MAX)]
+    for i, field in enumerate(embed.fields):
+        checks += [(f"field {i} name", field.name, FIELD_NAME_MAX), (f"field {i} value", field.value, FIELD_VALUE_MAX)]
+    for name, value, limit in checks:
+        if value is not None and len(value) > limit:
+            problems.append(f"{name}: {len(value)} > {limit}")
+    if any(not field.value or not field.name for field in embed.fields):
+        problems.append("empty field")
+    if len(embed.fields) > FIELDS_MAX:
+        problems.append(f"{len(embed.fields)} fields > {FIELDS_MAX}")
+    if len(embed) > EMBED_TOTAL_MAX:
+        problems.append(f"total: {len(embed)} > {EMBED_TOTAL_MAX}")
+    return problems

@@ -1,0 +1,162 @@
+"""Embeds for `/leaders`, `/leader`, `/sources` and `/about`, paginated to stay within Discord's limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+import discord
+
+from bot.answer import ArticleRef, Citation
+from bot.catalog import Source, Speaker
+from bot.engine import IndexInfo
+from bot.passages import Passage
+
+from .render import (
+    ANSWER_COLOUR,
+    DESCRIPTION_MAX,
+    EMBED_TOTAL_MAX,
+    FOOTER_MAX,
+    TITLE_MAX,
+    citation_block,
+    escape,
+    fit,
+    human_date,
+    link,
+    plain,
+    source_line,
+)
+
+PassageLookup = Callable[[str], Passage]
+
+
+def paginate(title: str, blocks: Sequence[str], *, footer: str | None = None) -> list[discord.Embed]:
+    """Blocks packed into as few embeds as fit; each embed is sent as its own message (≤ 6000 chars)."""
+    footer_text = fit(footer, FOOTER_MAX, plain) if footer else None
+    reserve = TITLE_MAX + len(footer_text or "")
+    budget = min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - reserve)
+    pages: list[list[str]] = [[]]
+    for block in blocks:
+        block = fit(block, budget, plain)  # already rendered; only a pathological block is cut
+        if pages[-1] and len("\n\n".join([*pages[-1], block])) > budget:
+            pages.append([])
+        pages[-1].append(block)
+    embeds = []
+    for number, page in enumerate(pages, start=1):
+        suffix = f" ({number}/{len(pages)})" if len(pages) > 1 else ""
+        embed = discord.Embed(title=fit(title, TITLE_MAX - len(suffix)) + suffix, colour=ANSWER_COLOUR,
+                              description="\n\n".join(page) or None)
+        if footer_text:
+            embed.set_footer(text=footer_text)
+        embeds.append(embed)
+    return embeds
+
+
+def paragraph_ranges(numbers: Sequence[int]) -> str:
+    """[8, 9, 10, 12] → "¶8–10, ¶12"."""
+    ordered = sorted(set(numbers))
+    runs: list[list[int]] = []
+    for n in ordered:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"¶{r[0]}" if len(r) == 1 else f"¶{r[0]}–{r[-1]}" for r in runs)
+
+
+def where_quoted(speaker: Speaker, passage: PassageLookup) -> str:
+    """One line: the sections and paragraphs where the article quotes or reports `speaker`."""
+    sections: dict[str, list[int]] = {}
+    for passage_id in speaker.passage_ids:
+        p = passage(passage_id)
+        if p.paragraph is not None:
+            sections.setdefault(p.section or "Introduction", []).append(p.paragraph)
+    if not sections:
+        return "named in the article, not quoted"
+    text = "; ".join(f"{escape(section)} — {paragraph_ranges(numbers)}" for section, numbers in sections.items())
+    url = link(speaker.article.url)
+    return f"[{text}]({url})" if url else text
+
+
+def leaders_embeds(speakers: Sequence[Speaker], passage: PassageLookup) -> list[discord.Embed]:
+    """Every head of state or government in the corpus metadata, with where each one speaks."""
+    articles = {s.article.slug: s.article for s in speakers}
+    blocks = []
+    for s in speakers:
+        where = where_quoted(s, passage)
+        if len(articles) > 1:
+            where += " · " + fit(s.article.title, 80)
+        blocks.append(f"**{escape(s.person.name)}** — {escape(s.person.office)}, {escape(s.person.country)}\n"
+                      f"↳ {where}")
+    if not blocks:
+        blocks = ["No speakers are listed in the corpus metadata."]
+    footer = None
+    if len(articles) == 1:
+        footer = source_line(ArticleRef.of(next(iter(articles.values()))))
+    footer = (footer + " · " if footer else "") + "Use /leader to read what each one said."
+    return paginate(f"Heads of state and government who spoke ({len(speakers)})", blocks, footer=footer)
+
+
+def leader_embeds(speakers: Sequence[Speaker], passage: PassageLookup) -> list[discord.Embed]:
+    """Everything the corpus quotes or reports from one person (one `Speaker` per article), verbatim and cited."""
+    person = speakers[0].person
+    several = len(speakers) > 1
+    blocks = []
+    for speaker in speakers:
+        ref = ArticleRef.of(speaker.article)
+        for rank, pid in enumerate(speaker.passage_ids, start=1):
+            blocks.append(citation_block(Citation(rank, 1.0, passage(pid), ref), DESCRIPTION_MAX, with_article=several))
+    if not blocks:
+        blocks = [f"The article names {escape(person.name)} but quotes nothing from them."]
+    footer = None if several else source_line(ArticleRef.of(speakers[0].article))
+    return paginate(f"{person.name} — {person.office}, {person.country}", blocks, footer=footer)
+
+
+def leader_names(speakers: Sequence[Speaker]) -> str:
+    """The valid names, for the unknown-leader reply."""
+    return ", ".join(escape(s.person.name) for s in speakers)
+
+
+def sources_embeds(sources: Sequence[Source]) -> list[discord.Embed]:
+    """The articles in the corpus: title (linked), author, date, outlet and passage count."""
+    blocks = []
+    for source in sources:
+        a = ArticleRef.of(source.article)
+        url = link(a.url)
+        title = f"**[{escape(a.title)}]({url})**" if url else f"**{escape(a.title)}**"
+        details = [f"By {a.author}" if a.author else None, human_date(a.published), a.outlet,
+                   f"{source.passages} passages", None if url else "no link in the corpus"]
+        blocks.append(title + "\n" + escape(" · ".join(d for d in details if d)))
+    count = len(sources)
+    return paginate(f"Sources ({count} article{'s' if count != 1 else ''})", blocks)
+
+
+def about_embed(info: IndexInfo, *, speakers: int, sources: int) -> discord.Embed:
+    """What the bot is, how to ask, and what its index holds."""
+    description = (
+        "I answer questions about the XII Extraordinary Summit of ALBA-TCP (3 February 2025) by quoting the "
+        "news coverage in my corpus: every answer is a passage from an article, verbatim, with where it comes "
+        "from. If the coverage does not answer a question, I say so.\n\n"
+        "**How to ask**\n"
+        "• `/ask question: What did Maduro propose?`\n"
+        "• or mention me with the question, or reply to one of my messages\n"
+        f"• `/leaders` lists the {speakers} heads of state and government who spoke; "
+        "`/leader` shows what one of them said\n"
+        f"• `/sources` lists the {'article' if sources == 1 else f'{sources} articles'} I quote"
+    )
+    embed = discord.Embed(title="About summit-bot", description=description, colour=ANSWER_COLOUR)
+    embed.add_field(name="Model", value=fit(info.model_id, 1024), inline=False)
+    embed.add_field(name="Passages", value=str(info.passages))
+    embed.add_field(name="Index built", value=built_at(info.built_at))
+    return embed
+
+
+def built_at(value: str) -> str:
+    """An ISO timestamp as a Discord timestamp (shown in the reader's time zone), or as given."""
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return fit(value, 1024) or "unknown"
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return f"{discord.utils.format_dt(when, 'f')} ({discord.utils.format_dt(when, 'R')})"

@@ -1,0 +1,186 @@
+"""The renderer: verbatim passages, citations, escaping, and Discord's limits whatever the input."""
+
+from __future__ import annotations
+
+import discord
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.answer import Answer, ArticleRef, Citation
+from bot.discord_app import render
+from bot.passages import Passage
+
+from .helpers import bold_parts, quote_of, shown_text
+
+ARTICLE = ArticleRef("alba", "ALBA Stands Against Trump", "Pablo Meriguet", "2025-02-06", "Peoples Dispatch", None)
+LINKED = ArticleRef("other", "Another article", "Ana Autora", "2025-02-07", "Outlet", "https://example.org/a_(b)")
+
+
+def citation(rank: int, text: str, *, article: ArticleRef = ARTICLE, section: str | None = "Maduro’s call",
+             paragraph: int = 9, highlights: tuple[tuple[int, int], ...] = ()) -> Citation:
+    passage = Passage(f"{article.slug}#p{paragraph}", article.slug, text, section, paragraph)
+    return Citation(rank, 0.6, passage, article, highlights)
+
+
+def answer(*citations: Citation, question: str = "What did Maduro propose?", answered: bool = True) -> Answer:
+    return Answer(question, answered, citations)
+
+
+# -- answers -----------------------------------------------------------------------------------
+
+
+def test_answer_embed_cites_the_first_passage_verbatim_and_the_rest_as_see_also() -> None:
+    texts = ["Maduro proposed an *air and sea* fleet.", "He insisted on coordination.", "Third.", "Fourth."]
+    embed = render.answer_embed(answer(*(citation(i, t, paragraph=7 + i) for i, t in enumerate(texts, start=1))))
+
+    assert embed.title == "What did Maduro propose?"
+    heading, quote = embed.description.split("\n", 1)
+    assert heading == "**[1] Maduro’s call — ¶8**"
+    assert shown_text(quote) == texts[0]
+    assert "\\*air and sea\\*" in quote  # the corpus's own markdown characters are shown, not interpreted
+    assert [f.name for f in embed.fields] == ["See also", "See also"]  # three passages at most
+    assert embed.fields[0].value.startswith("**[2] Maduro’s call — ¶9**\n")
+    assert shown_text(quote_of(embed.fields[0].value)) == texts[1]
+    assert embed.footer.text == "ALBA Stands Against Trump · Pablo Meriguet · 6 February 2025"
+    assert embed.url is None
+    assert render.embed_problems(embed) == []
+
+
+def test_citations_link_to_the_article_url_when_there_is_one() -> None:
+    embed = render.answer_embed(answer(citation(1, "Linked.", article=LINKED), citation(2, "Not.", article=ARTICLE)))
+
+    assert embed.description.startswith("**[1]** [Maduro’s call — ¶9](https://example.org/a_%28b%29)\n")
+    assert embed.url == "https://example.org/a_%28b%29"
+    assert embed.fields[0].value.startswith("**[2] Maduro’s call — ¶9** · ALBA Stands Against Trump\n")
+
+
+def test_highlights_are_bold_and_the_text_stays_verbatim() -> None:
+    text = "Maduro insisted on coordination. He proposed a fleet to safeguard the region."
+    start = text.index("He proposed")
+    embed = render.answer_embed(answer(citation(1, text, highlights=((start, len(text)),))))
+
+    quote = quote_of(embed.description)
+    assert bold_parts(quote) == [text[start:]]
+    assert shown_text(quote) == text
+
+
+def test_metadata_passages_are_labelled_as_article_details() -> None:
+    passage = Passage("alba#meta", "alba", "ALBA Stands Against Trump\nBy Pablo Meriguet", None, None, kind="metadata")
+    embed = render.answer_embed(answer(Citation(1, 0.5, passage, ARTICLE)))
+    assert embed.description.startswith("**[1] Article details**\n> ALBA Stands Against Trump\n> By Pablo Meriguet")
+
+
+def test_a_question_the_corpus_does_not_cover_gets_no_passage_as_answer() -> None:
+    embed = render.answer_embed(answer(citation(1, "Unrelated passage."), question="Capital of France?",
+                                       answered=False))
+    assert "not covered in the summit coverage I have" in embed.description
+    assert "/leaders" in embed.description
+    assert "Unrelated passage" not in str(embed.to_dict())
+    assert not embed.fields
+
+
+def test_the_question_is_escaped_in_the_title() -> None:
+    embed = render.answer_embed(answer(citation(1, "x"), question="@everyone <@&123> **bold** [x](http://e.com)"))
+    title = embed.title
+    assert "@everyone" not in title and "<@&123>" not in title
+    assert "@\u200beveryone" in title and "<@\u200b&123>" in title
+    assert "\\*\\*bold\\*\\*" in title and "\\[x](http://e.com)" in title
+
+
+def test_long_passages_are_cut_at_a_word_boundary_with_an_ellipsis() -> None:
+    words = [f"word{i}" for i in range(1500)]
+    long_text = " ".join(words)
+    embed = render.answer_embed(answer(citation(1, long_text), citation(2, long_text), citation(3, long_text)))
+
+    assert render.embed_problems(embed) == []
+    for value in (embed.description, *(f.value for f in embed.fields)):
+        shown = shown_text(quote_of(value))
+        assert shown.endswith("…")
+        assert long_text.startswith(shown[:-1])
+        assert shown[:-1].split(" ")[-1] in words  # the cut falls between words
+    assert len(embed.fields[0].value) <= render.FIELD_VALUE_MAX
+
+
+def test_long_questions_are_cut_to_the_title_limit() -> None:
+    embed = render.answer_embed(answer(citation(1, "x"), question="why " * 200))
+    assert len(embed.title) <= render.TITLE_MAX and embed.title.endswith("why…")
+
+
+# -- the primitives ----------------------------------------------------------------------------
+
+
+def test_fit_prefers_word_boundaries_but_cuts_a_giant_word() -> None:
+    assert render.fit("alpha beta gamma", 12) == "alpha beta…"
+    assert render.fit("alpha, beta", 8) == "alpha…"  # no dangling comma before the ellipsis
+    assert render.fit("x" * 50, 10) == "x" * 9 + "…"
+    assert render.fit("short", 10) == "short"
+    assert len(render.fit("a_" * 100, 11)) <= 11  # escaping counts against the limit
+
+
+def test_clean_spans_clips_trims_and_merges() -> None:
+    assert render.clean_spans("hello world", [(-5, 3), (2, 5), (5, 7), (20, 30), (4, 4)]) == [(0, 5), (6, 7)]
+
+
+def test_escape_breaks_every_kind_of_mention_and_markdown() -> None:
+    assert render.escape("@here @everyone <@1> <@!2> <@&3>") == (
+        "@\u200bhere @\u200beveryone <@\u200b1> <@\u200b!2> <@\u200b&3>"
+    )
+    assert render.escape("  - not a list") == "  \\- not a list"
+    assert render.escape("_x_ `y` ~~z~~ ||s|| > q") == "\\_x\\_ \\`y\\` \\~\\~z\\~\\~ \\|\\|s\\|\\| > q"
+
+
+def test_human_date() -> None:
+    assert render.human_date("2025-02-06") == "6 February 2025"
+    assert render.human_date("sometime") == "sometime"
+    assert render.human_date(None) is None
+
+
+def test_link_accepts_only_web_urls() -> None:
+    assert render.link("javascript:alert(1)") is None
+    assert render.link("https://e.org/x y") is None
+    assert render.link("https://e.org/(x)") == "https://e.org/%28x%29"
+
+
+# -- properties --------------------------------------------------------------------------------
+
+_pieces = st.sampled_from([*"ab cd\n*_~`|>#-[]()@\\é…“”", "word ", "@everyone", "<@&123>", "  - ", "http://e.com/a_b "])
+_text = st.lists(_pieces, max_size=600).map("".join).map(str.strip).filter(bool)
+_spans = st.lists(st.tuples(st.integers(-5, 3100), st.integers(-5, 3100)), max_size=4)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(_text, min_size=1, max_size=3), question=_text, spans=_spans, url=st.booleans())
+def test_any_answer_fits_discord_and_shows_a_prefix_of_the_passage(
+    texts: list[str], question: str, spans: list[tuple[int, int]], url: bool
+) -> None:
+    article = LINKED if url else ARTICLE
+    cites = [citation(i, t, article=article, highlights=tuple(spans)) for i, t in enumerate(texts, start=1)]
+    embed = render.answer_embed(answer(*cites, question=question))
+
+    assert render.embed_problems(embed) == []
+    assert "@everyone" not in str(embed.to_dict())
+    blocks = [embed.description, *(f.value for f in embed.fields)]
+    for block, text in zip(blocks, texts, strict=True):
+        shown = shown_text(quote_of(block))
+        if shown.endswith("…") and not text.endswith("…"):
+            assert text.startswith(shown[:-1].rstrip())
+        else:
+            assert shown == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_text, limit=st.integers(1, 400))
+def test_fit_never_exceeds_the_limit(text: str, limit: int) -> None:
+    fitted = render.fit(text, limit)
+    assert len(fitted) <= limit
+    if fitted == render.escape(text):
+        return
+    assert fitted.endswith("…")
+
+
+def test_embed_problems_reports_each_broken_limit() -> None:
+    embed = discord.Embed(title="t" * 257, description="d" * 4097)
+    embed.add_field(name="n", value="v" * 1025)
+    embed.set_footer(text="f" * 2049)
+    problems = render.embed_problems(embed)
+    assert [p.split(":")[0] for p in problems] == ["title", "description", "footer", "field 0 value", "total"]
