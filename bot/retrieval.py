@@ -1,24 +1,22 @@
 """Retrieval: a question in, ranked and scored passages out (no Discord, no formatting).
 
-Signals, each a ranking of passages, fused by reciprocal rank (RRF):
+Signals, fused linearly (dense cosine + weight × BM25 normalised to the best passage):
 - dense: cosine of the question with each passage and with each of its sentences (best one counts);
-- lexical: BM25 over the passage, its section heading and the names of the people it quotes;
-- people: the passages of a speaker the question names by name, alias, country or office.
+- lexical: BM25 over the passage, its section heading and the name, aliases, office and country
+  of whoever speaks in it (so "Bolivia's president" finds Arce's paragraphs).
 The reported `score` is the dense cosine of the passage's best text: an absolute measure of how
 well it matches, which decides whether the question is answered at all.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from bot.answerability import Evidence, looks_spanish, unknown_names
 from bot.catalog import Speaker
-from bot.corpus import fold
 from bot.index import PassageIndex
 from bot.lexical import LexicalIndex
 from bot.passages import Passage
@@ -51,15 +49,8 @@ class RetrievalConfig:
     dense_sentences: bool = True
     dense_context: bool = True
     lexical: bool = True
-    people: bool = True
-    fusion: str = "linear"  # "linear" (dense + weighted normalised others) or "rrf" (reciprocal rank)
-    rrf_k: float = 60.0
-    lexical_weight: float = 0.3
-    people_weight: float = 0.05
+    lexical_weight: float = 0.3  # linear fusion beat reciprocal-rank fusion on the dev set (R@1 0.845 vs 0.750)
     highlight_margin: float = 0.05
-
-    def but(self, **changes: object) -> RetrievalConfig:
-        return replace(self, **changes)  # type: ignore[arg-type]
 
 
 # How people ask for the metadata passage: indexed with it, so "who wrote this?" finds it by words too.
@@ -79,32 +70,6 @@ def lexical_document(passage: Passage, speakers: Sequence[Speaker]) -> str:
     return "\n".join(filter(None, [passage.section, passage.text, *names, extra]))
 
 
-def mentioned_speakers(question: str, speakers: Sequence[Speaker]) -> list[Speaker]:
-    """Speakers the question names by name, alias, country or country alias (accent-insensitive)."""
-    folded = fold(question)
-    found = []
-    for speaker in speakers:
-        person = speaker.person
-        forms = (*person.name_forms, person.country, *person.country_aliases)
-        if any(_has_phrase(folded, fold(form)) for form in forms):
-            found.append(speaker)
-    return found
-
-
-def _has_phrase(folded_text: str, folded_phrase: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(folded_phrase)}(?!\w)", folded_text) is not None
-
-
-def _ranks(scores: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    """1-based rank of each row by descending score; rows outside `mask` get rank 0 (absent)."""
-    order = np.lexsort((np.arange(scores.shape[0]), -scores))
-    ranks = np.empty(scores.shape[0], dtype=np.float64)
-    ranks[order] = np.arange(1, scores.shape[0] + 1)
-    if mask is not None:
-        ranks[~mask] = 0
-    return ranks
-
-
 class Retriever:
     """Hybrid retrieval over a `PassageIndex` (see the module docstring)."""
 
@@ -122,8 +87,6 @@ class Retriever:
         self.lexical = lexical
         self.speakers = list(speakers)
         self.config = config or RetrievalConfig()
-        self._rows_of = {s.person.name: np.array([index.row(p) for p in s.passage_ids], dtype=np.int64)
-                         for s in self.speakers}
         self._sentence_rows = index.sentences[:, 0].astype(np.int64) if len(index.sentences) else np.zeros(0, int)
         self._corpus_text = " ".join(lexical_document(p, self.speakers) for p in index.passages).casefold()
 
@@ -152,28 +115,12 @@ class Retriever:
         if config.dense_context:
             dense = np.maximum(dense, self.index.context_dense.scores(query))
 
-        others: list[tuple[float, np.ndarray, np.ndarray]] = []  # (weight, scores, mask of rows that count)
+        fused = dense.astype(np.float64)
         if config.lexical and self.lexical is not None:
             lexical = self.lexical.scores(question)
-            others.append((config.lexical_weight, lexical, lexical > 0))
-        if config.people:
-            mask = np.zeros(n, dtype=bool)
-            for speaker in mentioned_speakers(question, self.speakers):
-                mask[self._rows_of[speaker.person.name]] = True
-            if mask.any():
-                others.append((config.people_weight, dense, mask))
-
-        if config.fusion == "linear":
-            fused = dense.astype(np.float64)
-            for weight, scores, mask in others:
-                top = float(scores[mask].max()) if mask.any() else 0.0
-                if top > 0:
-                    fused += weight * np.where(mask, scores / top, 0.0) if scores is not dense else weight * mask
-        else:
-            fused = 1.0 / (config.rrf_k + _ranks(dense))
-            for weight, scores, mask in others:
-                ranks = _ranks(scores, mask)
-                fused += weight * np.where(ranks > 0, 1.0 / (config.rrf_k + ranks), 0.0)
+            top = float(lexical.max())
+            if top > 0:
+                fused += config.lexical_weight * lexical / top
 
         order = np.lexsort((-dense, -fused))[: min(k, n)]
         return [
