@@ -10,13 +10,15 @@ nearest neighbours have cosine ~0.8 and random pairs ~0.05. Queries are fresh
 draws from the same clusters with a little more noise, never stored rows.
 
 Prints N, build wall time (and CPU seconds: wall time is inflated when the
-machine is shared; the last column is the 1-minute load average), index bytes, RSS delta, exact and ANN p50/p99 latency
-(single query, top-10) and recall@10 of the ANN against exact search.
+machine is shared; the last column is the 1-minute load average), index bytes,
+RSS delta, exact and ANN p50/p99 latency (single query, top-10) and recall@10
+of the ANN against exact search; --ef-sweep adds rows for other ef_search values.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -128,10 +130,24 @@ def run(n: int, args: argparse.Namespace) -> dict[str, Any]:
     build_s = time.perf_counter() - t
     build_cpu_s = sum(proc.cpu_times()[:2]) - cpu0
     rss_delta = proc.memory_info().rss - rss0
+    base = index.params
     for v in q[:20]:  # warm-up
         index.search(v, 10)
     ann_ms, rows = timed(lambda v: index.search(v, 10), q)
-    recall = np.mean([len(set(r.tolist()) & set(g.tolist())) / 10 for r, g in zip(rows, truth, strict=True)])
+    recall = _recall(rows, truth)
+    sweep = []
+    for ef in args.ef_sweep:
+        index.params = dataclasses.replace(base, ef_search=ef, rerank=ef)
+        ms, found = timed(lambda v: index.search(v, 10), q)
+        sweep.append(
+            {
+                "ef": ef,
+                "p50_ms": float(np.median(ms)),
+                "p99_ms": float(np.percentile(ms, 99)),
+                "recall_at_10": _recall(found, truth),
+            }
+        )
+    index.params = base
     return {
         "n": n,
         "backend": f"faiss HNSW{index.params.m} on {index.params.proj_dim}-d projection"
@@ -146,9 +162,14 @@ def run(n: int, args: argparse.Namespace) -> dict[str, Any]:
         "exact_p99_ms": float(np.percentile(exact_ms, 99)),
         "ann_p50_ms": float(np.percentile(ann_ms, 50)),
         "ann_p99_ms": float(np.percentile(ann_ms, 99)),
-        "recall_at_10": float(recall),
+        "recall_at_10": recall,
         "loadavg_1m": os.getloadavg()[0],
+        "ef_sweep": sweep,
     }
+
+
+def _recall(found: list[np.ndarray], truth: np.ndarray) -> float:
+    return float(np.mean([len(set(f.tolist()) & set(t.tolist())) / 10 for f, t in zip(found, truth, strict=True)]))
 
 
 _PARAMS = ("proj_dim", "m", "ef_construction", "ef_search", "rerank")
@@ -164,6 +185,12 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None, help="build threads (default all)")
     ap.add_argument("--cache", action="store_true", help=f"cache data under {CACHE}")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument(
+        "--ef-sweep",
+        type=lambda s: [int(v) for v in s.split(",")],
+        default=[],
+        help="also time these ef_search values (rerank = ef) on the same build",
+    )
     for name in _PARAMS:
         ap.add_argument("--" + name.replace("_", "-"), type=int, default=None)
     args = ap.parse_args()
@@ -188,6 +215,11 @@ def main() -> None:
                 f"{r['recall_at_10']:>9.4f} {r['loadavg_1m']:.1f}",
                 flush=True,
             )
+            for e in r["ef_sweep"]:
+                print(
+                    f"{'':>9}   ef_search={e['ef']:<4} ANN p50/p99 {e['p50_ms']:.2f}/{e['p99_ms']:.2f} ms"
+                    f"  recall@10 {e['recall_at_10']:.4f}"
+                )
     if not args.json:
         print(f"backend: {rows[-1]['backend']}")
 
