@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.ann import DEFAULT_ANN_THRESHOLD, AnnIndexError, AnnUnavailable, ApproximateIndex, choose_search_backend
 from bot.embedding_cache import EmbeddingCache
 from bot.embeddings import Embedder
 from bot.index_store import (
@@ -35,6 +36,7 @@ SENTENCES_FILE = "sentences.npy"  # (row, start, end) of each sentence, int32
 SENTENCE_VECTORS_FILE = "sentence_embeddings.npy"
 CONTEXT_VECTORS_FILE = "context_embeddings.npy"  # passage with the one before, when it leans on it
 LEXICAL_DIR = "bm25"
+ANN_FILE = "ann.idx"  # only for corpora of ANN_THRESHOLD passages or more
 
 
 @dataclass
@@ -59,6 +61,7 @@ class PassageIndex:
         manifest: Manifest,
         lexical: LexicalIndex | None = None,
         context_vectors: np.ndarray | None = None,
+        ann: ApproximateIndex | None = None,
     ) -> None:
         if len(passages) != vectors.shape[0]:
             raise IndexUnusable(f"{len(passages)} passages but {vectors.shape[0]} vectors")
@@ -71,6 +74,7 @@ class PassageIndex:
         self.manifest = manifest
         self.lexical = lexical
         self.context_dense = VectorIndex(vectors if context_vectors is None else context_vectors)
+        self.ann = ann
         self._by_id = {p.id: i for i, p in enumerate(self.passages)}
 
     def __len__(self) -> int:
@@ -78,6 +82,12 @@ class PassageIndex:
 
     def row(self, passage_id: str) -> int:
         return self._by_id[passage_id]
+
+    def nearest(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The `k` passages whose own vectors are nearest `query`: approximate if the index has an ANN."""
+        if self.ann is not None:
+            return self.ann.search(query, k)
+        return self.dense.search(query, k)
 
     def sentence_text(self, i: int) -> str:
         row, start, end = (int(x) for x in self.sentences[i])
@@ -97,6 +107,8 @@ class PassageIndex:
             np.save(staging / CONTEXT_VECTORS_FILE, self.context_dense.vectors)
             if self.lexical is not None:
                 self.lexical.save(staging / LEXICAL_DIR)
+            if self.ann is not None:
+                self.ann.save(staging / ANN_FILE)
             manifest = Manifest(**{**self.manifest.__dict__, "files": checksum_tree(staging)})
             (staging / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
         self.manifest = manifest
@@ -123,7 +135,20 @@ class PassageIndex:
             raise IndexUnusable(f"index at {directory}: embeddings have shape {vectors.shape}")
         if context_vectors.shape != vectors.shape:
             raise IndexUnusable(f"index at {directory}: context embeddings have shape {context_vectors.shape}")
-        return cls(passages, vectors, sentences, sentence_vectors, manifest, lexical, context_vectors)
+        return cls(passages, vectors, sentences, sentence_vectors, manifest, lexical, context_vectors,
+                   _load_ann(directory / ANN_FILE, vectors))
+
+
+def _load_ann(path: Path, vectors: np.ndarray) -> ApproximateIndex | None:
+    if not path.is_file():
+        return None
+    try:
+        return ApproximateIndex.load(path, vectors)
+    except AnnUnavailable as exc:
+        log.warning("%s; searching %d passages exactly", exc, len(vectors))
+        return None
+    except (AnnIndexError, OSError) as exc:
+        raise IndexUnusable(f"approximate index {path} is unusable ({exc})") from exc
 
 
 def split_sentences(passages: Sequence[Passage]) -> np.ndarray:
@@ -151,6 +176,7 @@ def build_index(
     cache: EmbeddingCache | None = None,
     lexical_documents: Sequence[str] | None = None,
     progress: bool = False,
+    ann_threshold: int = DEFAULT_ANN_THRESHOLD,
 ) -> tuple[PassageIndex, BuildReport]:
     """Embed passages and their sentences (the model is loaded only if some text is not cached)."""
     started = time.perf_counter()
@@ -183,7 +209,11 @@ def build_index(
                  "with_context": sum(c != p.text for c, p in zip(contexts, passages, strict=True))},
     )
     lexical = LexicalIndex.build(lexical_documents) if lexical_documents is not None else None
+    ann = None
+    if choose_search_backend(count, ann_threshold) == "ann":
+        ann = ApproximateIndex.build(np.ascontiguousarray(vectors[:count]))
     index = PassageIndex(
-        passages, vectors[:count], sentences, vectors[2 * count :], manifest, lexical, vectors[count : 2 * count]
+        passages, vectors[:count], sentences, vectors[2 * count :], manifest, lexical, vectors[count : 2 * count],
+        ann,
     )
     return index, BuildReport(count, len(sentence_texts), encoded, seconds)
