@@ -119,6 +119,7 @@ def run(n: int, args: argparse.Namespace) -> dict[str, Any]:
     data_s = time.perf_counter() - t
     truth = exact_top10(x, q)
     exact_q = q[: args.exact_runs]
+    timed(lambda v: exact_search(x, v, 10), exact_q[:10])  # warm-up (BLAS threads, caches)
     exact_ms, _ = timed(lambda v: exact_search(x, v, 10), exact_q)
 
     proc = psutil.Process()
@@ -130,6 +131,16 @@ def run(n: int, args: argparse.Namespace) -> dict[str, Any]:
     build_s = time.perf_counter() - t
     build_cpu_s = sum(proc.cpu_times()[:2]) - cpu0
     rss_delta = proc.memory_info().rss - rss0
+    save_s = load_s = None
+    if args.save_index:
+        path = CACHE / f"ann_{n}.idx"
+        CACHE.mkdir(exist_ok=True)
+        t = time.perf_counter()
+        index.save(path)
+        save_s = time.perf_counter() - t
+        t = time.perf_counter()
+        index = ApproximateIndex.load(path, x)
+        load_s = time.perf_counter() - t
     base = index.params
     for v in q[:20]:  # warm-up
         index.search(v, 10)
@@ -156,6 +167,8 @@ def run(n: int, args: argparse.Namespace) -> dict[str, Any]:
         "data_s": round(data_s, 1),
         "build_s": round(build_s, 1),
         "build_cpu_s": round(build_cpu_s, 1),
+        "save_s": save_s,
+        "load_s": load_s,
         "index_bytes": index.memory_bytes(),
         "rss_delta_bytes": rss_delta,
         "exact_p50_ms": float(np.percentile(exact_ms, 50)),
@@ -185,6 +198,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None, help="build threads (default all)")
     ap.add_argument("--cache", action="store_true", help=f"cache data under {CACHE}")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--save-index", action="store_true", help="time save + load (validated) under results/")
     ap.add_argument(
         "--ef-sweep",
         type=lambda s: [int(v) for v in s.split(",")],
@@ -215,6 +229,8 @@ def main() -> None:
                 f"{r['recall_at_10']:>9.4f} {r['loadavg_1m']:.1f}",
                 flush=True,
             )
+            if r["save_s"] is not None:
+                print(f"{'':>9}   save {r['save_s']:.1f} s, load (size + CRC + fingerprint checks) {r['load_s']:.1f} s")
             for e in r["ef_sweep"]:
                 print(
                     f"{'':>9}   ef_search={e['ef']:<4} ANN p50/p99 {e['p50_ms']:.2f}/{e['p99_ms']:.2f} ms"

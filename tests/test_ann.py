@@ -12,6 +12,7 @@ import pytest
 from bot.ann import (
     DEFAULT_ANN_THRESHOLD,
     AnnIndexError,
+    AnnUnavailable,
     ApproximateIndex,
     choose_search_backend,
     exact_search,
@@ -107,3 +108,12 @@ def test_backend_choice_and_lazy_import() -> None:
     assert choose_search_backend(10, threshold=5) == "ann"
     code = "import sys, bot.ann as a; a.choose_search_backend(1000); assert 'faiss' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
+
+
+def test_missing_faiss_means_exact_fallback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "faiss", None)  # makes `import faiss` fail
+    assert choose_search_backend(10 * DEFAULT_ANN_THRESHOLD) == "exact"
+    with pytest.raises(AnnUnavailable):
+        ApproximateIndex.build(np.eye(4, dtype=np.float32))
+    with pytest.raises(AnnUnavailable):
+        ApproximateIndex.load(tmp_path / "missing.idx")
