@@ -13,6 +13,7 @@ import numpy as np
 from bot.answer import Answer, build_answer
 from bot.answerability import Thresholds, is_answered
 from bot.catalog import Catalog
+from bot.corpus import Article
 from bot.embedding_cache import EmbeddingCache
 from bot.embeddings import Embedder, EmbeddingError, SentenceTransformerEmbedder
 from bot.index import BuildReport, PassageIndex, build_index
@@ -34,22 +35,47 @@ class IndexInfo:
     directory: Path
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """Corpus, index and retriever that belong together; replaced as one by `Engine.reload`."""
+
+    catalog: Catalog
+    index: PassageIndex
+    retriever: Retriever
+    articles: dict[str, Article]
+
+
 class Engine:
-    """Answers questions from the corpus; thread-safe for concurrent `ask` calls."""
+    """Answers questions from the corpus; thread-safe for concurrent `ask` calls, and for `reload`."""
 
     def __init__(
         self, settings: Settings, catalog: Catalog, index: PassageIndex, config: RetrievalConfig | None = None
     ) -> None:
         self.settings = settings
-        self.catalog = catalog
-        self.index = index
+        self._config = config
         self._embedder: Embedder | None = None
         self._embedder_lock = threading.Lock()
-        self.retriever = Retriever(
-            index, self.encode_query, lexical=index.lexical, speakers=catalog.speakers, config=config
-        )
-        self._articles = {a.slug: a for a in catalog.corpus.articles}
+        self._reload_lock = threading.Lock()
+        self._state = self._snapshot(catalog, index)
         self.thresholds = Thresholds(min_score=settings.min_score)
+
+    def _snapshot(self, catalog: Catalog, index: PassageIndex) -> _Snapshot:
+        retriever = Retriever(
+            index, self.encode_query, lexical=index.lexical, speakers=catalog.speakers, config=self._config
+        )
+        return _Snapshot(catalog, index, retriever, {a.slug: a for a in catalog.corpus.articles})
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._state.catalog
+
+    @property
+    def index(self) -> PassageIndex:
+        return self._state.index
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._state.retriever
 
     @classmethod
     def open(
@@ -86,9 +112,24 @@ class Engine:
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         """Answer `question` with cited passages; raises `QuestionError` for unusable input."""
         cleaned = clean_question(question, max_chars=self.settings.max_question_chars)
-        k = max(1, min(top_k or self.settings.top_k, len(self.index)))
-        found = self.retriever.retrieve(cleaned, k)
-        return build_answer(cleaned, found.hits, self._articles, is_answered(found.evidence, self.thresholds))
+        state = self._state  # one snapshot throughout, whatever a concurrent `reload` does
+        k = max(1, min(top_k or self.settings.top_k, len(state.index)))
+        found = state.retriever.retrieve(cleaned, k)
+        return build_answer(cleaned, found.hits, state.articles, is_answered(found.evidence, self.thresholds))
+
+    def reload(self, *, force: bool = False) -> BuildReport | None:
+        """Re-read the corpus and load (or rebuild) its index, then swap them in at once.
+
+        `ask` calls already running finish with the old corpus and index, later ones use the new;
+        on failure (e.g. a broken corpus file) the error propagates and nothing changes. Slow:
+        call it from a worker thread. The report is None when the saved index was current.
+        """
+        with self._reload_lock:
+            catalog = Catalog.from_settings(self.settings)
+            index, report = ensure_index(self.settings, catalog, force=force)
+            self._state = self._snapshot(catalog, index)
+        log.info("reloaded: %d passages from %d article(s)", len(index), len(catalog.corpus.articles))
+        return report
 
     @property
     def info(self) -> IndexInfo:

@@ -114,7 +114,9 @@ def test_damaged_index_is_detected_and_rebuilt(
     with caplog.at_level(logging.INFO, logger="bot"):
         rebuilt, report = _ensure(isolated, counter)
     assert report is not None
-    assert "rebuilding the index" in caplog.text
+    reason = {"delete": f"index file {target} is unreadable", "manifest": f"index manifest {isolated.index_dir}"
+              }.get(damage, f"index file {target} is damaged (checksum mismatch)")
+    assert f"rebuilding the index: {reason}" in caplog.text  # one line naming the file and what is wrong
     assert np.allclose(rebuilt.dense.vectors, index.dense.vectors, atol=1e-6)
     assert PassageIndex.load(isolated.index_dir, rebuilt.manifest.key) is not None
 

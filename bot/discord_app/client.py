@@ -19,7 +19,7 @@ from .sync import SyncResult, sync_commands
 log = logging.getLogger(__name__)
 
 EXTENSIONS = tuple(
-    f"bot.discord_app.cogs.{name}" for name in ("errors", "ask", "leaders", "sources", "about", "mentions")
+    f"bot.discord_app.cogs.{name}" for name in ("errors", "ask", "leaders", "sources", "about", "mentions", "admin")
 )
 
 

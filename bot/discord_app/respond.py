@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
 import discord
 
 log = logging.getLogger(__name__)
@@ -40,3 +41,5 @@ async def send_private(interaction: discord.Interaction, content: str) -> None:
         await send(interaction, ephemeral=True, content=content)
     except discord.HTTPException as exc:
         log.warning("could not reply to interaction %s: %s %s", interaction.id, exc.status, exc.text)
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        log.warning("could not reply to interaction %s: %s", interaction.id, exc.__class__.__name__)

@@ -18,7 +18,9 @@ from bot.discord_app.client import SummitBot
 from bot.engine import Engine
 from bot.settings import Settings
 from tests.conftest import make_settings
-from tests.fake_discord import CHANNEL_ID, FakeDiscord, running_bot
+from tests.fake_discord import CHANNEL_ID, FakeDiscord
+
+from .helpers import connected_bot
 
 COOLDOWN_RATE = 3
 TEST_ONLY_COMMANDS = {"boom"}
@@ -47,11 +49,8 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 @pytest_asyncio.fixture(scope="package", loop_scope="package")
 async def bot(fake: FakeDiscord, engine: Engine, bot_settings: Settings, elsewhere: int) -> AsyncIterator[SummitBot]:
-    client = SummitBot(engine, bot_settings, guild_ready_timeout=0.05)
-    client.tree.add_command(boom)
-    async with running_bot(fake, client):
+    async with connected_bot(fake, engine, bot_settings, boom) as client:
         yield client
-    fake.assert_no_unknown_requests()
 
 
 @pytest.fixture

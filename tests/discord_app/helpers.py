@@ -1,12 +1,29 @@
-"""Reading back what the bot rendered: undo our markdown to compare with the verbatim passage."""
+"""Reading back what the bot rendered (undoing our markdown to compare with the verbatim passage),
+and running the real `summit-bot` entry point against a fake Discord."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from discord import app_commands
+
+from bot.discord_app.client import SummitBot
+from bot.engine import Engine
 from bot.settings import Settings
-from tests.fake_discord import FakeDiscord, InteractionState, RecordedRequest
+from tests.conftest import CORPUS_DIR
+from tests.fake_discord import FakeDiscord, InteractionState, RecordedRequest, running_bot
+
+SUMMIT_BOT = Path(sys.executable).with_name("summit-bot")
+FAKE_SITE = Path(__file__).with_name("fake_site")
 
 _ESCAPABLE = set("\\*_`~|>#-[]()")
 
@@ -55,6 +72,21 @@ def quote_of(block: str) -> str:
     return block.split("\n", 1)[1]
 
 
+# -- the bot ---------------------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def connected_bot(fake: FakeDiscord, engine: Engine, settings: Settings,
+                        *commands: app_commands.Command[Any, ..., Any]) -> AsyncIterator[SummitBot]:
+    """A real `SummitBot` (plus test-only `commands`) connected to `fake`; afterwards, no unknown API calls."""
+    client = SummitBot(engine, settings, guild_ready_timeout=0.05)
+    for command in commands:
+        client.tree.add_command(command)
+    async with running_bot(fake, client):
+        yield client
+    fake.assert_no_unknown_requests()
+
+
 # -- reading what the bot sent -----------------------------------------------------------------
 
 
@@ -94,6 +126,22 @@ async def run_command(fake: FakeDiscord, name: str, options: dict[str, Any] | No
     return state, sent
 
 
+def replies_to(fake: FakeDiscord, message_id: int, since: int = 0) -> list[RecordedRequest]:
+    """The bot's replies (channel messages referencing it) to a message, from request `since` on."""
+    return [r for r in fake.requests[since:]
+            if r.method == "POST" and r.path.startswith("/channels/") and r.path.endswith("/messages")
+            and str((r.json.get("message_reference") or {}).get("message_id")) == str(message_id)]
+
+
+async def ask_by_message(fake: FakeDiscord, content: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+    """Send a message as a user; the bot's one reply to it (the payload it sent)."""
+    since = len(fake.requests)
+    message_id = fake.inject_message(content, **kwargs)
+    found = await fake.wait_for(lambda: replies_to(fake, message_id, since), timeout=10.0, what="reply")
+    assert len(found) == 1 and found[0].ok, found
+    return message_id, found[0].json
+
+
 def only_embed(payload: dict[str, Any]) -> dict[str, Any]:
     embeds = payload.get("embeds") or []
     assert len(embeds) == 1, payload
@@ -102,3 +150,56 @@ def only_embed(payload: dict[str, Any]) -> dict[str, Any]:
 
 def corpus_text(settings: Settings) -> str:
     return "\n".join(p.read_text(encoding="utf-8") for p in sorted(Path(settings.corpus_dir).glob("*.md")))
+
+
+# -- the `summit-bot` process --------------------------------------------------------------------
+
+
+def clean_env(tmp_path: Path, **values: str) -> dict[str, str]:
+    """The environment without any Discord or summit-bot setting, plus `values`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SUMMIT_BOT_", "ALLOWED_"))}
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", SUMMIT_BOT_STATE_DIR=str(tmp_path / "state"),
+               SUMMIT_BOT_INDEX_DIR=str(tmp_path / "index"), SUMMIT_BOT_CORPUS_DIR=str(CORPUS_DIR))
+    env.update(values)
+    return env
+
+
+def run_cli(tmp_path: Path, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`summit-bot run` to completion (for runs that stop before connecting)."""
+    return subprocess.run([str(SUMMIT_BOT), "run"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+@dataclass
+class BotProcess:
+    """A running `summit-bot run` and the files its output goes to."""
+
+    process: asyncio.subprocess.Process
+    stdout: Path
+    stderr: Path
+
+    def logs(self) -> str:
+        return self.stdout.read_text(encoding="utf-8") + self.stderr.read_text(encoding="utf-8")
+
+    async def stop(self, timeout: float = 30) -> int:  # noqa: ASYNC109
+        """SIGTERM, then the exit code."""
+        self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), timeout=timeout)
+
+
+@contextlib.asynccontextmanager
+async def bot_process(fake: FakeDiscord, tmp_path: Path, **env: str) -> AsyncIterator[BotProcess]:
+    """`summit-bot run` in `tmp_path`, pointed at `fake` (settings: `clean_env` plus `env`); killed if left running."""
+    full_env = clean_env(tmp_path, FAKE_DISCORD_API=fake.api_base, FAKE_DISCORD_GATEWAY=fake.gateway_url,
+                         PYTHONPATH=os.pathsep.join(filter(None, [str(FAKE_SITE), os.environ.get("PYTHONPATH")])),
+                         **env)
+    stdout, stderr = tmp_path / "stdout.log", tmp_path / "stderr.log"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        process = await asyncio.create_subprocess_exec(str(SUMMIT_BOT), "run", cwd=tmp_path, env=full_env,
+                                                       stdout=out, stderr=err)
+    try:
+        yield BotProcess(process, stdout, stderr)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

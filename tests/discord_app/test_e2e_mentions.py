@@ -3,43 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
 from bot.discord_app import render, replies
 from bot.discord_app.client import SummitBot
 from bot.engine import Engine
-from tests.fake_discord import BOT_USER_ID, CHANNEL_ID, FakeDiscord, RecordedRequest
+from tests.fake_discord import BOT_USER_ID, CHANNEL_ID, FakeDiscord
 
 from .conftest import COOLDOWN_RATE
-from .helpers import only_embed, quote_of, shown_text
+from .helpers import ask_by_message, only_embed, quote_of, replies_to, shown_text
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
 
 ME = f"<@{BOT_USER_ID}>"
 
 
-def replies_to(fake: FakeDiscord, message_id: int, since: int = 0) -> list[RecordedRequest]:
-    return [r for r in fake.requests[since:]
-            if r.method == "POST" and r.path.startswith("/channels/") and r.path.endswith("/messages")
-            and str((r.json.get("message_reference") or {}).get("message_id")) == str(message_id)]
-
-
-async def ask(fake: FakeDiscord, content: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
-    """Send a message as a user; the bot's reply to it (the payload it sent)."""
-    since = len(fake.requests)
-    message_id = fake.inject_message(content, **kwargs)
-    found = await fake.wait_for(lambda: replies_to(fake, message_id, since), timeout=10.0, what="reply")
-    assert len(found) == 1 and found[0].ok, found
-    return message_id, found[0].json
-
-
 async def test_a_mention_with_a_question_gets_the_answer_as_a_reply(
     fake: FakeDiscord, bot: SummitBot, engine: Engine, user: int
 ) -> None:
     question = "What did Arce say about migration?"
-    _, payload = await ask(fake, f"{ME} {question}", author_id=user)
+    _, payload = await ask_by_message(fake, f"{ME} {question}", author_id=user)
 
     expected = engine.ask(question)
     embed = only_embed(payload)
@@ -56,29 +40,29 @@ async def test_a_mention_with_a_question_gets_the_answer_as_a_reply(
 async def test_the_mention_may_come_anywhere_and_with_punctuation(
     fake: FakeDiscord, bot: SummitBot, user: int
 ) -> None:
-    _, payload = await ask(fake, f"{ME}, what did Skerrit argue?", author_id=user)
+    _, payload = await ask_by_message(fake, f"{ME}, what did Skerrit argue?", author_id=user)
     assert only_embed(payload)["title"] == "what did Skerrit argue?"
-    _, payload = await ask(fake, f"What did Skerrit argue <@!{BOT_USER_ID}>", author_id=user)
+    _, payload = await ask_by_message(fake, f"What did Skerrit argue <@!{BOT_USER_ID}>", author_id=user)
     assert only_embed(payload)["title"] == "What did Skerrit argue"
 
 
 async def test_a_reply_to_the_bot_is_a_question_too(fake: FakeDiscord, bot: SummitBot, user: int) -> None:
-    _, first = await ask(fake, f"{ME} What did Ortega stress?", author_id=user)
+    _, first = await ask_by_message(fake, f"{ME} What did Ortega stress?", author_id=user)
     bot_message = next(r.response for r in reversed(fake.requests) if r.json is first)
 
-    _, payload = await ask(fake, "And what did Gonsalves say?", author_id=user,
+    _, payload = await ask_by_message(fake, "And what did Gonsalves say?", author_id=user,
                            referenced_message_id=int(bot_message["id"]))
     assert only_embed(payload)["title"] == "And what did Gonsalves say?"
 
     # Replying without pinging: Discord withholds the content (no message-content intent), so the
     # bot cannot read the question and explains how to ask instead.
-    _, payload = await ask(fake, "And Pierre?", author_id=user, referenced_message_id=int(bot_message["id"]),
+    _, payload = await ask_by_message(fake, "And Pierre?", author_id=user, referenced_message_id=int(bot_message["id"]),
                            mention_replied_user=False)
     assert payload["content"] == replies.help_text("summit-bot")
 
 
 async def test_a_bare_mention_gets_a_short_help(fake: FakeDiscord, bot: SummitBot, user: int) -> None:
-    _, payload = await ask(fake, f"  {ME}  ", author_id=user)
+    _, payload = await ask_by_message(fake, f"  {ME}  ", author_id=user)
     assert payload["content"] == replies.help_text("summit-bot")
     assert "/ask" in payload["content"] and len(payload["content"]) < 400
     assert not payload.get("embeds")
@@ -94,7 +78,7 @@ async def test_messages_not_addressed_to_the_bot_and_bots_are_ignored(
         fake.inject_message(f"<@{fake.OTHER_USER_ID}> What did Maduro propose?", author_id=user),
     ]
     await asyncio.sleep(0.3)
-    await ask(fake, f"{ME} What did Maduro propose?", author_id=user)  # processed after the ones above
+    await ask_by_message(fake, f"{ME} What did Maduro propose?", author_id=user)  # processed after the ones above
     for message_id in ignored:
         assert replies_to(fake, message_id, since) == []
     bot_posts = [r for r in fake.requests[since:] if r.method == "POST" and r.path.endswith("/messages")]
@@ -102,14 +86,14 @@ async def test_messages_not_addressed_to_the_bot_and_bots_are_ignored(
 
 
 async def test_a_direct_message_is_answered(fake: FakeDiscord, bot: SummitBot, user: int) -> None:
-    _, payload = await ask(fake, "What did Pierre say?", author_id=user, dm=True)
+    _, payload = await ask_by_message(fake, "What did Pierre say?", author_id=user, dm=True)
     assert only_embed(payload)["title"] == "What did Pierre say?"
 
 
 async def test_outside_the_allowed_channels_a_mention_points_to_them(
     fake: FakeDiscord, bot: SummitBot, user: int, elsewhere: int
 ) -> None:
-    _, payload = await ask(fake, f"{ME} What did Maduro propose?", author_id=user, channel_id=elsewhere)
+    _, payload = await ask_by_message(fake, f"{ME} What did Maduro propose?", author_id=user, channel_id=elsewhere)
     assert payload["content"] == replies.ask_there({CHANNEL_ID})
     assert f"<#{CHANNEL_ID}>" in payload["content"] and not payload.get("embeds")
 
@@ -117,7 +101,8 @@ async def test_outside_the_allowed_channels_a_mention_points_to_them(
 async def test_mentions_and_markdown_in_a_mentioned_question_ping_nobody(
     fake: FakeDiscord, bot: SummitBot, user: int
 ) -> None:
-    _, payload = await ask(fake, f"{ME} @everyone <@&123> @here what did __Maduro__ propose?", author_id=user)
+    question = "@everyone <@&123> @here what did __Maduro__ propose?"
+    _, payload = await ask_by_message(fake, f"{ME} {question}", author_id=user)
     title = only_embed(payload)["title"]
     assert "@everyone" not in title and "<@&123>" not in title and "@here" not in title
     assert "\\_\\_Maduro\\_\\_" in title
@@ -125,22 +110,22 @@ async def test_mentions_and_markdown_in_a_mentioned_question_ping_nobody(
 
 
 async def test_off_topic_and_over_long_questions(fake: FakeDiscord, bot: SummitBot, user: int) -> None:
-    _, payload = await ask(fake, f"{ME} How do I bake sourdough bread at home?", author_id=user)
+    _, payload = await ask_by_message(fake, f"{ME} How do I bake sourdough bread at home?", author_id=user)
     assert "not covered in the summit coverage I have" in only_embed(payload)["description"]
-    _, payload = await ask(fake, f"{ME} " + "why " * 130, author_id=user)
+    _, payload = await ask_by_message(fake, f"{ME} " + "why " * 130, author_id=user)
     assert "keep it under 500" in payload["content"]
 
 
 async def test_the_cooldown_is_shared_and_warns_once(fake: FakeDiscord, bot: SummitBot, user: int) -> None:
     for _ in range(COOLDOWN_RATE):
-        _, payload = await ask(fake, f"{ME} Who spoke for Bolivia?", author_id=user)
+        _, payload = await ask_by_message(fake, f"{ME} Who spoke for Bolivia?", author_id=user)
         assert payload.get("embeds")
-    _, payload = await ask(fake, f"{ME} Who spoke for Bolivia?", author_id=user)
+    _, payload = await ask_by_message(fake, f"{ME} Who spoke for Bolivia?", author_id=user)
     assert payload["content"].startswith("You're asking faster than I can keep up")
 
     other = fake.add_user("someone-else").id
     since = len(fake.requests)
     quiet = fake.inject_message(f"{ME} Who spoke for Bolivia?", author_id=user)
-    _, payload = await ask(fake, f"{ME} Who spoke for Bolivia?", author_id=other)
+    _, payload = await ask_by_message(fake, f"{ME} Who spoke for Bolivia?", author_id=other)
     assert payload.get("embeds")  # other users are unaffected
     assert replies_to(fake, quiet, since) == []  # warned once, then quiet

@@ -3,11 +3,7 @@ serving a fake Discord as a subprocess until SIGTERM."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,28 +12,12 @@ import pytest
 from bot.discord_app.runner import REDACTED, RedactSecret, run_bot, serve
 from bot.engine import Engine
 from bot.settings import Settings
-from tests.conftest import CORPUS_DIR, make_settings
+from tests.conftest import make_settings
 from tests.fake_discord import GUILD_ID, FakeDiscord, patch_discord
 
-from .helpers import only_embed, quote_of, shown_text
+from .helpers import bot_process, clean_env, only_embed, quote_of, run_cli, shown_text
 
-SUMMIT_BOT = Path(sys.executable).with_name("summit-bot")
-FAKE_SITE = Path(__file__).with_name("fake_site")
-COMMANDS = {"ask", "leaders", "leader", "sources", "about"}
-
-
-def clean_env(tmp_path: Path, **values: str) -> dict[str, str]:
-    """The environment without any Discord or summit-bot setting, plus `values`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SUMMIT_BOT_", "ALLOWED_"))}
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", SUMMIT_BOT_STATE_DIR=str(tmp_path / "state"),
-               SUMMIT_BOT_INDEX_DIR=str(tmp_path / "index"), SUMMIT_BOT_CORPUS_DIR=str(CORPUS_DIR))
-    env.update(values)
-    return env
-
-
-def run_cli(tmp_path: Path, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(SUMMIT_BOT), "run"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+COMMANDS = {"ask", "leaders", "leader", "sources", "about", "reindex"}
 
 
 def test_without_a_token_run_exits_2_with_one_line(tmp_path: Path) -> None:
@@ -111,15 +91,8 @@ async def test_summit_bot_run_logs_in_syncs_answers_and_stops_on_sigterm(
         # The token comes from .env this time; blank settings there mean "default", as in .env.example.
         (tmp_path / ".env").write_text(f"DISCORD_TOKEN={fake.token}\nDISCORD_GUILD_ID=\nALLOWED_CHANNEL_IDS=\n",
                                        encoding="utf-8")
-        env = clean_env(tmp_path, SUMMIT_BOT_INDEX_DIR=str(settings.index_dir),
-                        SUMMIT_BOT_LOG_LEVEL="DEBUG", FAKE_DISCORD_API=fake.api_base,
-                        FAKE_DISCORD_GATEWAY=fake.gateway_url,
-                        PYTHONPATH=os.pathsep.join(filter(None, [str(FAKE_SITE), os.environ.get("PYTHONPATH")])))
-        stdout_path, stderr_path = tmp_path / "stdout.log", tmp_path / "stderr.log"
-        with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
-            process = await asyncio.create_subprocess_exec(str(SUMMIT_BOT), "run", cwd=tmp_path, env=env,
-                                                           stdout=out, stderr=err)
-        try:
+        async with bot_process(fake, tmp_path, SUMMIT_BOT_INDEX_DIR=str(settings.index_dir),
+                               SUMMIT_BOT_LOG_LEVEL="DEBUG") as bot:
             await fake.wait_until_ready(timeout=90)
             assert {c["name"] for c in fake.registered_commands(None)} == COMMANDS
             question = "What did Maduro propose?"
@@ -128,13 +101,8 @@ async def test_summit_bot_run_logs_in_syncs_answers_and_stops_on_sigterm(
             embed = only_embed(followup.json)
             assert embed["title"] == question
             assert shown_text(quote_of(embed["description"])) == engine.ask(question).citations[0].passage.text
-            process.send_signal(signal.SIGTERM)
-            code = await asyncio.wait_for(process.wait(), timeout=30)
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-        logs = stdout_path.read_text(encoding="utf-8") + stderr_path.read_text(encoding="utf-8")
+            code = await bot.stop()
+        logs = bot.logs()
         assert code == 0, logs[-3000:]
         assert fake.token not in logs
         assert "DEBUG discord.gateway" in logs and "DEBUG discord.http" in logs  # DEBUG really was on

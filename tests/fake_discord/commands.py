@@ -52,6 +52,8 @@ class CommandRegistry:
             "application_id": sf(APPLICATION_ID),
             "version": sf(self.world.snowflakes.next()),
         }
+        if command["default_member_permissions"] is not None:  # Discord answers with a string, whatever was sent
+            command["default_member_permissions"] = str(int(command["default_member_permissions"]))
         if guild_id is not None:
             command["guild_id"] = sf(guild_id)
         return command

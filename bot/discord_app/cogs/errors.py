@@ -16,6 +16,19 @@ from ..respond import send_private
 
 log = logging.getLogger(__name__)
 
+EXPIRED = (10062, 10015)  # Unknown interaction, Unknown webhook: Discord's 3 s (or 15 min) were up
+
+
+def discord_failure(error: app_commands.AppCommandError) -> discord.HTTPException | None:
+    """The Discord-side failure behind `error`, if that is what it is: a 5xx after discord.py's retries,
+    a 429 it gave up on, or an interaction that expired before it could be acknowledged."""
+    original = getattr(error, "original", None)
+    if not isinstance(original, discord.HTTPException):
+        return None
+    if isinstance(original, discord.DiscordServerError) or original.status == 429 or original.code in EXPIRED:
+        return original
+    return None
+
 
 def user_message(error: app_commands.AppCommandError) -> tuple[str, bool]:
     """What to tell the user, and whether this is a bug worth a traceback."""
@@ -26,6 +39,9 @@ def user_message(error: app_commands.AppCommandError) -> tuple[str, bool]:
         return str(original), False
     if isinstance(error, app_commands.NoPrivateMessage):
         return "That command only works in a server.", False
+    if isinstance(error, app_commands.MissingPermissions):
+        needed = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in error.missing_permissions)
+        return f"Only members with the {needed} permission can use that command.", False
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use that command here.", False
     if isinstance(error, app_commands.CommandSignatureMismatch | app_commands.CommandNotFound):
@@ -51,7 +67,11 @@ class ErrorsCog(commands.Cog):
     ) -> None:
         name = interaction.command.qualified_name if interaction.command else "?"
         message, is_bug = user_message(error)
-        if is_bug:
+        failure = discord_failure(error)
+        if failure is not None:
+            log.warning("/%s could not be answered (interaction %s, user %s): Discord answered %s %s",
+                        name, interaction.id, interaction.user.id, failure.status, failure.text or failure)
+        elif is_bug:
             log.error("/%s failed (interaction %s, user %s)", name, interaction.id, interaction.user.id,
                       exc_info=error)
         else:

@@ -1,0 +1,76 @@
+"""`/reindex`: re-read the corpus and reload (or rebuild) the index without restarting the bot.
+
+Only for members with Manage Server: Discord hides the command from everyone else by default
+(`default_permissions`), and the permission is checked again when the command runs, because a
+server can override who sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import describe
+
+from ..client import SummitBot, as_summit_bot
+from ..render import CONTENT_MAX, fit
+from ..respond import send
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def manage_guild_at_run_time() -> Callable[[T], T]:
+    """App-command check: in a server, and the member has Manage Server there (whatever Discord showed them)."""
+
+    async def predicate(interaction: discord.Interaction[SummitBot]) -> bool:
+        if interaction.guild_id is None:
+            raise app_commands.NoPrivateMessage()
+        if not interaction.permissions.manage_guild:
+            raise app_commands.MissingPermissions(["manage_guild"])
+        return True
+
+    return app_commands.check(predicate)
+
+
+class AdminCog(commands.Cog):
+    """Maintenance commands for server managers."""
+
+    def __init__(self, bot: SummitBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="reindex", description="Admins: re-read the corpus and reload the index")
+    @app_commands.describe(force="Rebuild the index even if it matches the corpus")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    @manage_guild_at_run_time()
+    async def reindex(self, interaction: discord.Interaction[SummitBot], force: bool = False) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        engine = self.bot.engine
+        try:
+            report = await asyncio.to_thread(engine.reload, force=force)
+        except Exception as exc:
+            reason = describe(exc)
+            if reason is None:
+                raise
+            log.warning("/reindex by user %s failed: %s", interaction.user.id, reason)
+            text = f"Could not reindex: {reason}. Still answering from the previous index."
+            await send(interaction, ephemeral=True, content=fit(text, CONTENT_MAX))
+            return
+        info = engine.info
+        how = "loaded unchanged" if report is None else f"rebuilt in {report.seconds:.1f} s"
+        log.info("/reindex by user %s: %d passages, index %s", interaction.user.id, info.passages, how)
+        articles = len(engine.catalog.corpus.articles)
+        await send(interaction, ephemeral=True,
+                   content=f"Reindexed: {info.passages} passages from {articles} article(s); index {how}.")
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(AdminCog(as_summit_bot(bot)))
