@@ -157,6 +157,19 @@ def bench_discord(index_dir: Path, questions: int) -> list[Row]:
     return [{"metric": f"Discord e2e {k}", "value": v, "unit": "", "target": ""} for k, v in data.items()]
 
 
+def bench_bot_rss(index_dir: Path, questions: int) -> list[Row]:
+    """Peak RSS of the real `summit-bot run` process (bench/bot_rss.py), both query paths."""
+    rows = []
+    for backend, label in (("sentence-transformers", "before: sentence-transformers"), ("auto", "after: ONNX")):
+        out = subprocess.run([sys.executable, str(ROOT / "bench" / "bot_rss.py"), "--json", "--questions",
+                              str(questions), "--backend", backend],
+                             env=_env(index_dir), capture_output=True, text=True, check=True, timeout=900)
+        data = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append({"metric": f"bot process peak RSS ({questions} /ask), {label}", "value": data["peak rss MB"],
+                     "unit": "MB", "target": "≤ 300 MB" if backend == "auto" else ""})
+    return rows
+
+
 def machine() -> str:
     import numpy
 
@@ -175,7 +188,7 @@ def machine() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--only", default="build,cold,warm,discord,scale", help="comma-separated sections")
+    parser.add_argument("--only", default="build,cold,warm,discord,rss,scale", help="comma-separated sections")
     parser.add_argument("--runs", type=int, default=5, help="cold runs per variant (median)")
     parser.add_argument("--scale", default="10000,100000", help="N values for the scale section")
     parser.add_argument("--discord-questions", type=int, default=100)
@@ -194,6 +207,8 @@ def main() -> int:
             rows += bench_warm(index_dir)
         if "discord" in sections:
             rows += bench_discord(index_dir, args.discord_questions)
+        if "rss" in sections:
+            rows += bench_bot_rss(index_dir, args.discord_questions)
     if "scale" in sections:
         rows += bench_scale(args.scale)
     if args.json:
