@@ -42,6 +42,14 @@ class Catalog:
             corpus, max_tokens=max_tokens, count_tokens=model.token_counter()
         )
 
+    @cached_property
+    def _passages_by_id(self) -> dict[str, Passage]:
+        return {p.id: p for p in self.passages}
+
+    def passage(self, passage_id: str) -> Passage:
+        """The passage with this id (KeyError if there is none)."""
+        return self._passages_by_id[passage_id]
+
     @classmethod
     def from_settings(cls, settings: Settings) -> Catalog:
         return cls(load_corpus(settings.corpus_dir), resolve_model(settings.model))

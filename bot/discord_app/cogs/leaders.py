@@ -6,9 +6,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalog import Speaker
+from bot.catalog import Catalog, Speaker
 from bot.corpus import fold
-from bot.passages import Passage
 
 from ..channels import interaction_public
 from ..client import SummitBot, as_summit_bot
@@ -27,42 +26,40 @@ class LeadersCog(commands.Cog):
     def __init__(self, bot: SummitBot) -> None:
         self.bot = bot
 
-    @property
-    def speakers(self) -> list[Speaker]:
-        return self.bot.engine.catalog.speakers
+    # Each command reads `engine.catalog` once: a `/reindex` swapping it mid-command cannot mix two corpora.
 
-    def passage(self, passage_id: str) -> Passage:
-        index = self.bot.engine.index
-        return index.passages[index.row(passage_id)]
-
-    def resolve(self, name: str) -> list[Speaker]:
+    @staticmethod
+    def resolve(catalog: Catalog, name: str) -> list[Speaker]:
         """Every entry (one per article) of the person `name` names: exact name or alias, else a unique match."""
-        found = self.bot.engine.catalog.speaker(name)
+        found = catalog.speaker(name)
         if found is None:
-            people = {s.person.name for s in self.bot.engine.catalog.find_speakers(name)} if name.strip() else set()
+            people = {s.person.name for s in catalog.find_speakers(name)} if name.strip() else set()
             if len(people) != 1:
                 return []
-            found = next(s for s in self.speakers if s.person.name in people)
-        return [s for s in self.speakers if fold(s.person.name) == fold(found.person.name)]
+            found = next(s for s in catalog.speakers if s.person.name in people)
+        return [s for s in catalog.speakers if fold(s.person.name) == fold(found.person.name)]
 
     @app_commands.command(name="leaders", description="The heads of state and government who spoke at the summit")
     async def leaders(self, interaction: discord.Interaction[SummitBot]) -> None:
         public = interaction_public(self.bot.settings.allowed_channel_ids, interaction)
         note = None if public else private_here(self.bot.settings.allowed_channel_ids)
-        await send_pages(interaction, leaders_embeds(self.speakers, self.passage), ephemeral=not public, content=note)
+        catalog = self.bot.engine.catalog
+        await send_pages(interaction, leaders_embeds(catalog.speakers, catalog.passage), ephemeral=not public,
+                         content=note)
 
     @app_commands.command(name="leader", description="Everything the coverage quotes or reports from one leader")
     @app_commands.describe(name="A leader's name, e.g. Maduro or Díaz-Canel")
     async def leader(self, interaction: discord.Interaction[SummitBot], name: str) -> None:
-        matches = self.resolve(name)
+        catalog = self.bot.engine.catalog
+        matches = self.resolve(catalog, name)
         if not matches:
             text = (f"I don't know a leader called “{fit(name, 100)}”. The leaders who spoke are: "
-                    f"{leader_names(self.speakers)}. Start typing a name and pick one from the list.")
+                    f"{leader_names(catalog.speakers)}. Start typing a name and pick one from the list.")
             await send(interaction, ephemeral=True, content=fit(text, CONTENT_MAX, plain))
             return
         public = interaction_public(self.bot.settings.allowed_channel_ids, interaction)
         note = None if public else private_here(self.bot.settings.allowed_channel_ids)
-        await send_pages(interaction, leader_embeds(matches, self.passage), ephemeral=not public, content=note)
+        await send_pages(interaction, leader_embeds(matches, catalog.passage), ephemeral=not public, content=note)
 
     @leader.autocomplete("name")
     async def leader_autocomplete(
