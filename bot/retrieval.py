@@ -22,6 +22,7 @@ import numpy as np
 from bot.ann import DEFAULT_ANN_THRESHOLD
 from bot.answerability import Evidence, looks_spanish, unknown_names
 from bot.catalog import Speaker
+from bot.corpus import fold
 from bot.index import PassageIndex
 from bot.lexical import LexicalIndex
 from bot.passages import Passage
@@ -97,7 +98,7 @@ class Retriever:
         sentence_rows = index.sentences[:, 0].astype(np.int64) if len(index.sentences) else np.zeros(0, np.int64)
         # Sentences are stored in passage order: passage r owns sentences start[r]:start[r + 1].
         self._sentence_start = np.searchsorted(sentence_rows, np.arange(len(index) + 1))
-        self._corpus_text = " ".join(lexical_document(p, self.speakers) for p in index.passages).casefold()
+        self._corpus_text = fold(" ".join(lexical_document(p, self.speakers) for p in index.passages))
 
     def retrieve(self, question: str, k: int) -> Retrieval:
         """The `k` best passages and the evidence about how well they answer `question`."""

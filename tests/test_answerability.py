@@ -1,0 +1,37 @@
+"""The refusal rule on evidence we can reason about, and the name and language detectors it uses."""
+
+from __future__ import annotations
+
+from bot.answerability import Evidence, Thresholds, is_answered, looks_spanish, unknown_names
+from bot.corpus import fold
+
+CORPUS = fold("Trump wants to send 30,000 migrants to the Guantanamo base; Saint Lucia, Santa Lucía. Cuba.")
+
+
+def _evidence(score: float, *, share: float = 0.0, names: tuple[str, ...] = (), spanish: bool = False) -> Evidence:
+    return Evidence(best_score=score, unknown_share=share, unknown_names=names, spanish=spanish)
+
+
+def test_unknown_names_ignore_accents_case_and_the_first_word() -> None:
+    assert unknown_names("What did Lula say about Guantánamo?", CORPUS) == ["Lula"]
+    assert unknown_names("Lula?", CORPUS) == []  # the first word is capitalised anyway
+    assert unknown_names("How many in 2024 and 30,000?", CORPUS) == ["2024"]
+    assert unknown_names("¿Qué dijo el primer ministro de Santa Lucía?", CORPUS) == []
+
+
+def test_rules() -> None:
+    t = Thresholds()
+    assert is_answered(_evidence(0.40), t)
+    assert not is_answered(_evidence(0.20), t)  # below the floor
+    assert not is_answered(_evidence(0.40, names=("Lula",)), t)  # a name the corpus never mentions
+    assert is_answered(_evidence(0.60, names=("Lula",)), t)  # unless the evidence is strong
+    assert not is_answered(_evidence(0.40, share=0.8), t)  # mostly words the corpus never uses
+    assert is_answered(_evidence(0.32, share=1.0, spanish=True), t)  # Spanish words are all "unknown"
+    assert not is_answered(_evidence(0.40, names=("México",), spanish=True), t)
+
+
+def test_spanish_detector() -> None:
+    assert looks_spanish("¿Quién escribió el artículo?")
+    assert looks_spanish("q acordaron sobre los migrantes deportados al final de la cumbre")
+    assert not looks_spanish("What did Maduro propose for the region's food supply?")
+    assert not looks_spanish("Who is Pablo Meriguet?")
