@@ -27,17 +27,30 @@ def looks_spanish(question: str) -> bool:
     return len(_SPANISH_RE.findall(question)) >= 2
 
 
-def unknown_names(question: str, corpus_text: str) -> list[str]:
+def _forms(word: str) -> list[str]:
+    """A folded word without a possessive or trailing dot, and its parts ("díaz-canel" → "diaz", "canel")."""
+    base = re.sub(r"['’]s$", "", fold(word).rstrip("."))
+    return [base, *(part for part in re.split(r"[-.'’]", base) if part)]
+
+
+def known_words(text: str) -> frozenset[str]:
+    """Every word form of `text` (accents and case folded), for `unknown_names`; built once per index."""
+    return frozenset(form for word in _WORD_RE.findall(text) for form in _forms(word))
+
+
+def unknown_names(question: str, known: frozenset[str]) -> list[str]:
     """Capitalised words (not the first word), acronyms and numbers of the question that the corpus never uses.
 
-    `corpus_text` must be folded with `bot.corpus.fold` (accents and case ignored: "Guantánamo" is known).
+    `known` comes from `known_words(corpus text)`: accents and case are ignored ("Guantánamo" is known).
     """
     words = [w.rstrip(".") for w in _WORD_RE.findall(question)]
     found = []
     for i, word in enumerate(words):
-        is_name = (word[:1].isupper() and i > 0) or word.isdigit() or (word.isupper() and len(word) > 1)
-        base = fold(re.sub(r"['’]s$", "", word))
-        if is_name and base and base not in corpus_text:
+        is_name = (word[:1].isupper() and i > 0) or word.isdigit() or word.isupper()
+        if not is_name or len(word) < 3:  # "I", "PM", "US", "2": too short to name anything distinctive
+            continue
+        base, *parts = _forms(word)
+        if base and base not in known and not (parts and all(part in known for part in parts)):
             found.append(word)
     return found
 

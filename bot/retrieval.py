@@ -20,9 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.ann import DEFAULT_ANN_THRESHOLD
-from bot.answerability import Evidence, looks_spanish, unknown_names
+from bot.answerability import Evidence, known_words, looks_spanish, unknown_names
 from bot.catalog import Speaker
-from bot.corpus import fold
 from bot.index import PassageIndex
 from bot.lexical import LexicalIndex
 from bot.passages import Passage
@@ -98,7 +97,7 @@ class Retriever:
         sentence_rows = index.sentences[:, 0].astype(np.int64) if len(index.sentences) else np.zeros(0, np.int64)
         # Sentences are stored in passage order: passage r owns sentences start[r]:start[r + 1].
         self._sentence_start = np.searchsorted(sentence_rows, np.arange(len(index) + 1))
-        self._corpus_text = fold(" ".join(lexical_document(p, self.speakers) for p in index.passages))
+        self._known_words = known_words(" ".join(lexical_document(p, self.speakers) for p in index.passages))
 
     def retrieve(self, question: str, k: int) -> Retrieval:
         """The `k` best passages and the evidence about how well they answer `question`."""
@@ -106,7 +105,7 @@ class Retriever:
         evidence = Evidence(
             best_score=max((hit.score for hit in hits), default=0.0),
             unknown_share=self.lexical.unknown_share(question) if self.lexical is not None else 0.0,
-            unknown_names=tuple(unknown_names(question, self._corpus_text)),
+            unknown_names=tuple(unknown_names(question, self._known_words)),
             spanish=looks_spanish(question),
         )
         return Retrieval(hits, evidence)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from bot.answerability import Evidence, Thresholds, is_answered, looks_spanish, unknown_names
-from bot.corpus import fold
+from bot.answerability import Evidence, Thresholds, is_answered, known_words, looks_spanish, unknown_names
 
-CORPUS = fold("Trump wants to send 30,000 migrants to the Guantanamo base; Saint Lucia, Santa Lucía. Cuba.")
+CORPUS = known_words("Trump wants to send 30,000 migrants to the Guantanamo base; Saint Lucia, Santa Lucía. Cuba.")
 
 
 def _evidence(score: float, *, share: float = 0.0, names: tuple[str, ...] = (), spanish: bool = False) -> Evidence:
