@@ -19,7 +19,7 @@ from bot.embeddings import Embedder, EmbeddingError, SentenceTransformerEmbedder
 from bot.index import BuildReport, PassageIndex, build_index
 from bot.index_store import IndexKey, IndexUnusable
 from bot.question import clean_question
-from bot.retrieval import RetrievalConfig, Retriever, lexical_document
+from bot.retrieval import LEXICAL_VERSION, RetrievalConfig, Retriever, lexical_document
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -186,7 +186,7 @@ def index_key(catalog: Catalog) -> IndexKey:
         model_id=catalog.model.model_id,
         model_fingerprint=catalog.model.fingerprint,
         corpus_fingerprint=catalog.corpus.fingerprint,
-        chunker_version=catalog.chunker_version,
+        chunker_version=f"{catalog.chunker_version}/lexical{LEXICAL_VERSION}",
     )
 
 

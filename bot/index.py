@@ -27,6 +27,7 @@ from bot.index_store import (
 from bot.lexical import LexicalIndex
 from bot.passages import Passage, context_texts, sentence_spans
 from bot.vector_index import VectorIndex
+from bot.wordfreqs import FREQUENCIES_FILE, WordFrequencies
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class PassageIndex:
         lexical: LexicalIndex | None = None,
         context_vectors: np.ndarray | None = None,
         ann: ApproximateIndex | None = None,
+        frequencies: WordFrequencies | None = None,
     ) -> None:
         if len(passages) != vectors.shape[0]:
             raise IndexUnusable(f"{len(passages)} passages but {vectors.shape[0]} vectors")
@@ -75,6 +77,7 @@ class PassageIndex:
         self.lexical = lexical
         self.context_dense = VectorIndex(vectors if context_vectors is None else context_vectors)
         self.ann = ann
+        self.frequencies = frequencies  # general English, for judging unknown and misspelt words
         self._by_id = {p.id: i for i, p in enumerate(self.passages)}
 
     def __len__(self) -> int:
@@ -109,6 +112,8 @@ class PassageIndex:
                 self.lexical.save(staging / LEXICAL_DIR)
             if self.ann is not None:
                 self.ann.save(staging / ANN_FILE)
+            if self.frequencies is not None:
+                self.frequencies.save(staging / FREQUENCIES_FILE)
             manifest = Manifest(**{**self.manifest.__dict__, "files": checksum_tree(staging)})
             (staging / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
         self.manifest = manifest
@@ -129,6 +134,8 @@ class PassageIndex:
             sentence_vectors = np.load(directory / SENTENCE_VECTORS_FILE, allow_pickle=False)
             context_vectors = np.load(directory / CONTEXT_VECTORS_FILE, allow_pickle=False)
             lexical = LexicalIndex.load(directory / LEXICAL_DIR) if (directory / LEXICAL_DIR).is_dir() else None
+            frequencies_path = directory / FREQUENCIES_FILE
+            frequencies = WordFrequencies.load(frequencies_path) if frequencies_path.is_file() else None
         except (OSError, ValueError, TypeError, KeyError, EOFError) as exc:
             raise IndexUnusable(f"index at {directory} is unreadable ({exc.__class__.__name__}: {exc})") from exc
         if vectors.ndim != 2 or vectors.shape[1] != manifest.dimension:
@@ -136,7 +143,7 @@ class PassageIndex:
         if context_vectors.shape != vectors.shape:
             raise IndexUnusable(f"index at {directory}: context embeddings have shape {context_vectors.shape}")
         return cls(passages, vectors, sentences, sentence_vectors, manifest, lexical, context_vectors,
-                   _load_ann(directory / ANN_FILE, vectors))
+                   _load_ann(directory / ANN_FILE, vectors), frequencies)
 
 
 def _load_ann(path: Path, vectors: np.ndarray) -> ApproximateIndex | None:
@@ -209,11 +216,12 @@ def build_index(
                  "with_context": sum(c != p.text for c, p in zip(contexts, passages, strict=True))},
     )
     lexical = LexicalIndex.build(lexical_documents) if lexical_documents is not None else None
+    frequencies = WordFrequencies.build() if lexical_documents is not None else None
     ann = None
     if choose_search_backend(count, ann_threshold) == "ann":
         ann = ApproximateIndex.build(np.ascontiguousarray(vectors[:count]))
     index = PassageIndex(
         passages, vectors[:count], sentences, vectors[2 * count :], manifest, lexical, vectors[count : 2 * count],
-        ann,
+        ann, frequencies,
     )
     return index, BuildReport(count, len(sentence_texts), encoded, seconds)

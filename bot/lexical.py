@@ -26,6 +26,21 @@ _QUESTION_WORDS = frozenset(
     "what whats when where which who whom whose why how did does do done say said tell told "
     "about anything something please article bot summit".split()
 )
+# What is left of a contraction written without (or split at) its apostrophe: "isn't" → "isn", "t".
+_CONTRACTIONS = frozenset(
+    "isn aren wasn weren don doesn didn hasn haven hadn shouldn couldn wouldn mustn ll ve re "
+    "whos hows wheres whens whys thats theres theyre youre".split()
+)
+# Upper-case Roman numerals from II to XXXIX ("XII Extraordinary Summit"), and ordinals ("12th").
+_ROMAN_RE = re.compile(r"\b(?=[XVI]{2,}\b)(X{0,3})(IX|IV|V?I{0,3})\b")
+_ORDINAL_RE = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE)
+_ROMAN_DIGITS = {"": 0, "I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9}
+
+
+def normalise_numbers(text: str) -> str:
+    """Roman numerals and ordinals as plain numbers, so "12th" matches "XII"."""
+    text = _ROMAN_RE.sub(lambda m: str(10 * len(m.group(1)) + _ROMAN_DIGITS[m.group(2)]), text)
+    return _ORDINAL_RE.sub(r"\1", text)
 
 
 @lru_cache(maxsize=1)
@@ -39,12 +54,12 @@ def build_stopwords() -> frozenset[str]:
     """bm25s's English stop words plus question words (used at build time, then saved)."""
     from bm25s.stopwords import STOPWORDS_EN
 
-    return frozenset(STOPWORDS_EN) | _QUESTION_WORDS
+    return frozenset(STOPWORDS_EN) | _QUESTION_WORDS | _CONTRACTIONS
 
 
 def tokenize(text: str, stopwords: frozenset[str]) -> list[str]:
     """Lower-cased, stop-word-free, stemmed tokens: the same as `bm25s.tokenize` with our settings."""
-    words = [w for w in TOKEN_RE.findall(text.lower()) if w not in stopwords]
+    words = [w for w in TOKEN_RE.findall(normalise_numbers(text).lower()) if w not in stopwords]
     return _stemmer().stemWords(words) if words else []
 
 
@@ -111,9 +126,12 @@ class LexicalIndex:
                 np.add.at(scores, self._indices[start:end], self._data[start:end])
         return scores
 
-    def unknown_share(self, query: str) -> float:
-        """Share of the query's content words that no indexed document uses (0 when it has none)."""
-        tokens = tokenize(query, self.stopwords)
-        if not tokens:
-            return 0.0
-        return sum(t not in self.vocabulary for t in tokens) / len(tokens)
+    def unknown_words(self, query: str) -> list[str]:
+        """The query's content words (lower case, unstemmed) that no indexed document uses."""
+        words = self.content_word_list(query)
+        stems = _stemmer().stemWords(words) if words else []
+        return [word for word, stem in zip(words, stems, strict=True) if stem not in self.vocabulary]
+
+    def content_word_list(self, query: str) -> list[str]:
+        """The query's content words (lower case, unstemmed, stop words left out)."""
+        return [w for w in TOKEN_RE.findall(normalise_numbers(query).lower()) if w not in self.stopwords]

@@ -25,6 +25,7 @@ from bot.catalog import Speaker
 from bot.index import PassageIndex
 from bot.lexical import LexicalIndex
 from bot.passages import Passage
+from bot.spelling import Speller
 
 QueryEncoder = Callable[[str], np.ndarray]
 
@@ -58,10 +59,15 @@ class RetrievalConfig:
     candidate_threshold: int = DEFAULT_ANN_THRESHOLD  # from this many passages on, score candidates only
     candidates: int = 200  # how many from each of the dense and lexical sides
     highlight_margin: float = 0.05
+    spelling: bool = True  # repair typos towards corpus words before searching
+    common_zipf: float = 5.5  # unknown words this common in English ("get", "thing": Zipf ≥ 5.5) do not count
 
+
+# Bump when `lexical_document` or the BM25 tokenizer changes: saved indexes are then rebuilt.
+LEXICAL_VERSION = "2"
 
 # How people ask for the metadata passage: indexed with it, so "who wrote this?" finds it by words too.
-_METADATA_TERMS = ("author writer wrote written journalist reporter byline published publication date day "
+_METADATA_TERMS = ("author writer wrote written journalist reporter byline headline published publication date day "
                    "released outlet newspaper website source media "
                    "autor autora escribió escrito periodista publicó publicado publicación fecha medio fuente")
 
@@ -97,18 +103,43 @@ class Retriever:
         sentence_rows = index.sentences[:, 0].astype(np.int64) if len(index.sentences) else np.zeros(0, np.int64)
         # Sentences are stored in passage order: passage r owns sentences start[r]:start[r + 1].
         self._sentence_start = np.searchsorted(sentence_rows, np.arange(len(index) + 1))
-        self._known_words = known_words(" ".join(lexical_document(p, self.speakers) for p in index.passages))
+        documents = [lexical_document(p, self.speakers) for p in index.passages]
+        self._known_words = known_words(" ".join(documents))
+        self.frequencies = index.frequencies
+        self.speller = (
+            Speller.from_texts(documents, self.frequencies)
+            if self.frequencies is not None and self.config.spelling else None
+        )
 
     def retrieve(self, question: str, k: int) -> Retrieval:
         """The `k` best passages and the evidence about how well they answer `question`."""
+        spanish = looks_spanish(question)
+        if self.speller is not None and not spanish:  # Spanish words are not English typos
+            question = self.speller.correct(question)
         hits = self.search(question, k)
         evidence = Evidence(
             best_score=max((hit.score for hit in hits), default=0.0),
-            unknown_share=self.lexical.unknown_share(question) if self.lexical is not None else 0.0,
+            unknown_share=self._unknown_share(question),
             unknown_names=tuple(unknown_names(question, self._known_words)),
-            spanish=looks_spanish(question),
+            spanish=spanish,
         )
         return Retrieval(hits, evidence)
+
+    def _unknown_share(self, question: str) -> float:
+        """Share of the question's content words that the corpus never uses and that are not common English.
+
+        Common words ("get", "thing", "year") count in the total but never as unknown: one article
+        uses few of them, and their absence says nothing about the question's topic.
+        """
+        if self.lexical is None:
+            return 0.0
+        words = self.lexical.content_word_list(question)
+        if not words:
+            return 0.0
+        unknown = self.lexical.unknown_words(question)
+        if self.frequencies is not None:
+            unknown = [w for w in unknown if self.frequencies.zipf(w) < self.config.common_zipf]
+        return len(unknown) / len(words)
 
     def search(self, question: str, k: int) -> list[Hit]:
         """The `k` best passages for `question`, best first."""

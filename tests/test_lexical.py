@@ -11,7 +11,7 @@ import pytest
 
 from bot.engine import Engine
 from bot.evaluation import load_questions
-from bot.lexical import LexicalIndex, build_stopwords, tokenize
+from bot.lexical import LexicalIndex, build_stopwords, normalise_numbers, tokenize
 from bot.retrieval import lexical_document
 
 DEV = Path(__file__).parent.parent / "eval" / "dev_questions.jsonl"
@@ -26,10 +26,10 @@ def test_scores_and_tokens_match_bm25s(engine: Engine) -> None:
     ours = LexicalIndex.build(documents)
     reference = bm25s.BM25()
     stemmer = Stemmer.Stemmer("english")
-    reference.index(bm25s.tokenize(documents, stopwords=sorted(stopwords), stemmer=stemmer, show_progress=False),
+    reference.index(bm25s.tokenize([normalise_numbers(d) for d in documents], stopwords=sorted(stopwords), stemmer=stemmer, show_progress=False),
                     show_progress=False)
     for question in [q.question for q in load_questions(DEV)]:
-        expected_tokens = bm25s.tokenize([question], stopwords=sorted(stopwords), stemmer=stemmer,
+        expected_tokens = bm25s.tokenize([normalise_numbers(question)], stopwords=sorted(stopwords), stemmer=stemmer,
                                          return_ids=False, show_progress=False)[0]
         assert tokenize(question, stopwords) == expected_tokens
         known = [t for t in dict.fromkeys(expected_tokens) if t in reference.vocab_dict]
@@ -43,7 +43,8 @@ def test_save_load_roundtrip_and_damage(tmp_path: Path) -> None:
     again = LexicalIndex.load(tmp_path)
     assert np.array_equal(again.scores("fleet ships"), index.scores("fleet ships"))
     assert again.scores("fleet ships").argmax() == 2
-    assert index.unknown_share("fleet of bananas") == 0.5
+    assert index.unknown_words("fleet of bananas") == ["bananas"]
+    assert index.content_word_list("the fleet of bananas isn't ready") == ["fleet", "bananas", "ready"]
     (tmp_path / "vocab.index.json").write_text("{}")
     with pytest.raises(ValueError):
         LexicalIndex.load(tmp_path)
@@ -55,3 +56,19 @@ def test_query_path_does_not_import_bm25s_or_scipy(tmp_path: Path) -> None:
             f"{str(tmp_path)!r})); print(i.scores('fleet').argmax(), 'bm25s' in sys.modules, 'scipy' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.split() == ["0", "False", "False"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("the XII Extraordinary Summit", "the 12 Extraordinary Summit"),
+    ("the 12th summit, the 3rd day, the 1st one", "the 12 summit, the 3 day, the 1 one"),
+    ("XXXIX and IV and VIII", "39 and 4 and 8"),
+    ("Xi met the DC mayor; a mix of I and V", "Xi met the DC mayor; a mix of I and V"),  # not numerals
+])
+def test_numbers_are_normalised(text: str, expected: str) -> None:
+    assert normalise_numbers(text) == expected
+
+
+def test_twelfth_summit_finds_xii() -> None:
+    index = LexicalIndex.build(["During the XII Extraordinary Summit", "The 2004 founding"])
+    assert index.scores("the 12th summit").argmax() == 0
+    assert index.unknown_words("the 12th summit") == []
