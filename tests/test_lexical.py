@@ -26,7 +26,8 @@ def test_scores_and_tokens_match_bm25s(engine: Engine) -> None:
     ours = LexicalIndex.build(documents)
     reference = bm25s.BM25()
     stemmer = Stemmer.Stemmer("english")
-    reference.index(bm25s.tokenize([normalise_numbers(d) for d in documents], stopwords=sorted(stopwords), stemmer=stemmer, show_progress=False),
+    normalised = [normalise_numbers(d) for d in documents]
+    reference.index(bm25s.tokenize(normalised, stopwords=sorted(stopwords), stemmer=stemmer, show_progress=False),
                     show_progress=False)
     for question in [q.question for q in load_questions(DEV)]:
         expected_tokens = bm25s.tokenize([normalise_numbers(question)], stopwords=sorted(stopwords), stemmer=stemmer,
