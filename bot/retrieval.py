@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.ann import DEFAULT_ANN_THRESHOLD
+from bot.answer_types import ANSWER_TYPES, held_types, wanted_types
 from bot.answerability import Evidence, known_words, looks_spanish, unknown_names
 from bot.catalog import Speaker
 from bot.index import PassageIndex
@@ -60,6 +61,7 @@ class RetrievalConfig:
     candidates: int = 200  # how many from each of the dense and lexical sides
     highlight_margin: float = 0.05
     spelling: bool = True  # repair typos towards corpus words before searching
+    answer_type_weight: float = 0.35  # bonus for passages holding the kind of answer asked for (a year, a sum)
     common_zipf: float = 5.5  # unknown words this common in English ("get", "thing": Zipf ≥ 5.5) do not count
 
 
@@ -106,6 +108,8 @@ class Retriever:
         documents = [lexical_document(p, self.speakers) for p in index.passages]
         self._known_words = known_words(" ".join(documents))
         self.frequencies = index.frequencies
+        held = [held_types(p.text) for p in index.passages]
+        self._holds = {kind: np.array([kind in h for h in held], dtype=bool) for kind in ANSWER_TYPES}
         self.speller = (
             Speller.from_texts(documents, self.frequencies)
             if self.frequencies is not None and self.config.spelling else None
@@ -166,6 +170,13 @@ class Retriever:
             top = float(lexical.max())
             if top > 0:
                 fused += config.lexical_weight * lexical[rows] / top
+
+        wanted = wanted_types(question) if config.answer_type_weight else frozenset()
+        if wanted:
+            holds = np.zeros(rows.shape[0], dtype=bool)
+            for kind in wanted:
+                holds |= self._holds[kind][rows]
+            fused += config.answer_type_weight * holds
 
         order = np.lexsort((rows, -dense, -fused))[: min(k, rows.shape[0])]
         return [
