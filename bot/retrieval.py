@@ -120,9 +120,9 @@ class Retriever:
         spanish = looks_spanish(question)
         if self.speller is not None and not spanish:  # Spanish words are not English typos
             question = self.speller.correct(question)
-        hits = self.search(question, k)
+        hits, best = self._search(question, k)
         evidence = Evidence(
-            best_score=max((hit.score for hit in hits), default=0.0),
+            best_score=best,
             unknown_share=self._unknown_share(question),
             unknown_names=tuple(unknown_names(question, self._known_words)),
             spanish=spanish,
@@ -147,6 +147,10 @@ class Retriever:
 
     def search(self, question: str, k: int) -> list[Hit]:
         """The `k` best passages for `question`, best first."""
+        return self._search(question, k)[0]
+
+    def _search(self, question: str, k: int) -> tuple[list[Hit], float]:
+        """The `k` best passages, and the best dense cosine of any passage scored (whatever `k` is)."""
         config = self.config
         query = np.asarray(self.encode_query(question), dtype=np.float32)
         n = len(self.index)
@@ -179,10 +183,11 @@ class Retriever:
             fused += config.answer_type_weight * holds
 
         order = np.lexsort((rows, -dense, -fused))[: min(k, rows.shape[0])]
-        return [
+        hits = [
             Hit(self.index.passages[int(rows[i])], float(dense[i]), self._highlights(int(rows[i]), query))
             for i in order
         ]
+        return hits, float(dense.max()) if dense.size else 0.0
 
     def _candidates(self, query: np.ndarray, lexical: np.ndarray | None) -> np.ndarray:
         """Sorted rows worth scoring: the dense nearest (approximate when the index has an ANN) and BM25's best."""

@@ -91,3 +91,15 @@ def test_off_topic_questions_are_not_answered(engine: Engine, question: str) -> 
 def test_the_cli_and_the_engine_agree(engine: Engine) -> None:
     first, second = engine.ask(QUESTIONS[0][0]), engine.ask(QUESTIONS[0][0])
     assert first == second
+
+
+def test_whether_a_question_is_answered_does_not_depend_on_how_many_passages_are_shown(engine: Engine) -> None:
+    # A "when" question lifts passages holding a date above the best-matching one; the refusal
+    # must still judge the best match, not only what made the top k.
+    from pathlib import Path
+
+    from bot.evaluation import load_questions
+
+    dev = load_questions(Path(__file__).parent.parent / "eval" / "dev_questions.jsonl")
+    for q in dev:
+        assert engine.ask(q.question, 1).answered == engine.ask(q.question, 5).answered, q.question
