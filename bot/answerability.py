@@ -33,12 +33,24 @@ def _forms(word: str) -> list[str]:
     return [base, *(part for part in re.split(r"[-.'’]", base) if part)]
 
 
-def known_words(text: str) -> frozenset[str]:
-    """Every word form of `text` (accents and case folded), for `unknown_names`; built once per index."""
-    return frozenset(form for word in _WORD_RE.findall(text) for form in _forms(word))
+@dataclass(frozen=True)
+class CorpusWords:
+    """Every word form of the corpus (accents and case folded), and their five-letter stems."""
+
+    words: frozenset[str]
+    stems: frozenset[str]
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.words
 
 
-def unknown_names(question: str, known: frozenset[str]) -> list[str]:
+def known_words(text: str) -> CorpusWords:
+    """The word forms of `text`, for `unknown_names` and `shared_words`; built once per index."""
+    words = frozenset(form for word in _WORD_RE.findall(text) for form in _forms(word))
+    return CorpusWords(words, frozenset(word[:5] for word in words if len(word) >= 5))
+
+
+def unknown_names(question: str, known: CorpusWords) -> list[str]:
     """Capitalised words (not the first word), acronyms and numbers of the question that the corpus never uses.
 
     `known` comes from `known_words(corpus text)`: accents and case are ignored ("Guantánamo" is known).
@@ -55,6 +67,16 @@ def unknown_names(question: str, known: frozenset[str]) -> list[str]:
     return found
 
 
+def shared_words(question: str, known: CorpusWords) -> list[str]:
+    """Words of the question (four letters or more) the corpus uses, or shares a five-letter stem with.
+
+    The stem match lets Spanish cognates count ("migrantes" → "migrants", "reintegración" →
+    "reintegration"): it is how a Spanish question shows it is about the corpus at all.
+    """
+    return [word for word in _WORD_RE.findall(question)
+            if len(base := _forms(word)[0]) >= 4 and (base in known or (len(base) >= 5 and base[:5] in known.stems))]
+
+
 @dataclass(frozen=True)
 class Evidence:
     """What the answer decision looks at."""
@@ -63,6 +85,7 @@ class Evidence:
     unknown_share: float  # share of the question's content words absent from the corpus vocabulary
     unknown_names: tuple[str, ...]  # names/numbers of the question the corpus never mentions
     spanish: bool
+    shared_words: tuple[str, ...] = ()  # question words the corpus uses (or a cognate of them)
 
 
 @dataclass(frozen=True)
@@ -81,8 +104,8 @@ def is_answered(evidence: Evidence, thresholds: Thresholds) -> bool:
         return True
     if evidence.unknown_names:
         return False
-    if evidence.spanish:  # every Spanish word is "unknown" to an English corpus: only names count
-        return evidence.best_score >= thresholds.min_score_spanish
+    if evidence.spanish:  # every Spanish word is "unknown" to an English corpus: names and cognates count
+        return bool(evidence.shared_words) and evidence.best_score >= thresholds.min_score_spanish
     if evidence.unknown_share > thresholds.max_unknown_share:
         return False
     return evidence.best_score >= thresholds.min_score

@@ -21,7 +21,7 @@ import numpy as np
 
 from bot.ann import DEFAULT_ANN_THRESHOLD
 from bot.answer_types import ANSWER_TYPES, held_types, wanted_types
-from bot.answerability import Evidence, known_words, looks_spanish, unknown_names
+from bot.answerability import Evidence, known_words, looks_spanish, shared_words, unknown_names
 from bot.catalog import Speaker
 from bot.index import PassageIndex
 from bot.lexical import LexicalIndex
@@ -126,6 +126,7 @@ class Retriever:
             unknown_share=self._unknown_share(question),
             unknown_names=tuple(unknown_names(question, self._known_words)),
             spanish=spanish,
+            shared_words=tuple(shared_words(question, self._known_words)),
         )
         return Retrieval(hits, evidence)
 

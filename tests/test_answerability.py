@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from bot.answerability import Evidence, Thresholds, is_answered, known_words, looks_spanish, unknown_names
+from bot.answerability import (
+    Evidence,
+    Thresholds,
+    is_answered,
+    known_words,
+    looks_spanish,
+    shared_words,
+    unknown_names,
+)
 
 CORPUS = known_words("Trump wants to send 30,000 migrants to the Guantanamo base; Saint Lucia, Santa Lucía. Cuba.")
 
 
-def _evidence(score: float, *, share: float = 0.0, names: tuple[str, ...] = (), spanish: bool = False) -> Evidence:
-    return Evidence(best_score=score, unknown_share=share, unknown_names=names, spanish=spanish)
+def _evidence(score: float, *, share: float = 0.0, names: tuple[str, ...] = (), spanish: bool = False,
+              shared: tuple[str, ...] = ("migrants",)) -> Evidence:
+    return Evidence(best_score=score, unknown_share=share, unknown_names=names, spanish=spanish, shared_words=shared)
 
 
 def test_unknown_names_ignore_accents_case_and_the_first_word() -> None:
@@ -27,6 +36,14 @@ def test_rules() -> None:
     assert not is_answered(_evidence(0.40, share=0.8), t)  # mostly words the corpus never uses
     assert is_answered(_evidence(0.32, share=1.0, spanish=True), t)  # Spanish words are all "unknown"
     assert not is_answered(_evidence(0.40, names=("México",), spanish=True), t)
+    assert not is_answered(_evidence(0.40, spanish=True, shared=()), t)  # Spanish sharing no word with the corpus
+
+
+def test_shared_words_include_names_and_spanish_cognates() -> None:
+    assert shared_words("¿Cuántos migrantes quiere mandar Trump a Guantánamo?", CORPUS) == [
+        "migrantes", "Trump", "Guantánamo"]
+    assert shared_words("hola bot, ¿qué tal?", CORPUS) == []
+    assert shared_words("¿Qué dijo el primer ministro de Santa Lucía?", CORPUS) == ["Santa", "Lucía"]
 
 
 def test_spanish_detector() -> None:
