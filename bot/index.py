@@ -27,7 +27,7 @@ from bot.index_store import (
 from bot.lexical import LexicalIndex
 from bot.passages import Passage, context_texts, sentence_spans
 from bot.vector_index import VectorIndex
-from bot.wordfreqs import FREQUENCIES_FILE, WordFrequencies
+from bot.wordfreqs import WordFrequencies
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class PassageIndex:
             if self.ann is not None:
                 self.ann.save(staging / ANN_FILE)
             if self.frequencies is not None:
-                self.frequencies.save(staging / FREQUENCIES_FILE)
+                self.frequencies.save(staging)
             manifest = Manifest(**{**self.manifest.__dict__, "files": checksum_tree(staging)})
             (staging / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
         self.manifest = manifest
@@ -134,8 +134,7 @@ class PassageIndex:
             sentence_vectors = np.load(directory / SENTENCE_VECTORS_FILE, allow_pickle=False)
             context_vectors = np.load(directory / CONTEXT_VECTORS_FILE, allow_pickle=False)
             lexical = LexicalIndex.load(directory / LEXICAL_DIR) if (directory / LEXICAL_DIR).is_dir() else None
-            frequencies_path = directory / FREQUENCIES_FILE
-            frequencies = WordFrequencies.load(frequencies_path) if frequencies_path.is_file() else None
+            frequencies = WordFrequencies.load(directory) if WordFrequencies.saved_in(directory) else None
         except (OSError, ValueError, TypeError, KeyError, EOFError) as exc:
             raise IndexUnusable(f"index at {directory} is unreadable ({exc.__class__.__name__}: {exc})") from exc
         if vectors.ndim != 2 or vectors.shape[1] != manifest.dimension:
