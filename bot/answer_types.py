@@ -14,20 +14,30 @@ _MONTHS = ("january|february|march|april|may|june|july|august|september|october|
 
 # Question side, English and Spanish.
 _WANTS = {
-    "time": re.compile(r"\b(?:when|what year|which year|what date|since when|cu[aá]ndo|qu[eé] a[nñ]o|fecha)\b",
-                       re.IGNORECASE),
-    "money": re.compile(r"\b(?:money|funds?|funding|funded|financ\w*|invest\w*|dollars?|budget|cost\w*|pay\w*|"
-                        r"sponsor\w*|dinero|fondos?|inversi[oó]n|invertir|d[oó]lares|presupuesto|pag\w*)\b",
-                        re.IGNORECASE),
+    # "when" only as a question ("when did…", "when's…"), not as a conjunction ("…when the meeting ended").
+    "time": re.compile(
+        r"\bwhen(?:'s|’s|\s+(?:did|was|were|is|are|will|would|does|do|has|have|had|could|can)\b)"
+        r"|\b(?:what date|since when|cu[aá]ndo|qu[eé] fecha)\b",
+        re.IGNORECASE,
+    ),
+    "year": re.compile(r"\b(?:what|which) year\b|\bqu[eé] a[nñ]o\b", re.IGNORECASE),
+    # Asking for an amount, not merely about money ("economics and investment" asks who said it).
+    "money": re.compile(
+        r"\b(?:money|funds?|funding|funded|financ\w*|dollars?|budget|costs?|costing|pay|pays|paid|paying|price|"
+        r"dinero|fondos?|d[oó]lares|presupuesto|cuesta|costo|pag[aóo]\w*)\b",
+        re.IGNORECASE,
+    ),
     "count": re.compile(r"\b(?:how many|cu[aá]nt[oa]s)\b", re.IGNORECASE),  # "how much" asks for an amount
 }
 
 # Passage side.
 _HOLDS = {
     "time": re.compile(
-        rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b|\b\d{{1,2}}\s+(?:de\s+)?(?:{_MONTHS})\b",
+        rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b|\b\d{{1,2}}\s+(?:de\s+)?(?:{_MONTHS})\b"
+        r"|\b(?:hours?|days?|weeks?|months?|years?)\s+(?:before|after|ago|later|earlier)\b",  # "a few days before"
         re.IGNORECASE,
     ),
+    "year": re.compile(r"\b(?:1[89]\d\d|20\d\d)\b"),
     "money": re.compile(r"[$€£]\s?\d|\b(?:USD|US\$|EUR|dollars?|euros?)\b", re.IGNORECASE),
     "count": re.compile(r"\b\d[\d,.]*\b"),
 }

@@ -86,6 +86,7 @@ class Evidence:
     unknown_names: tuple[str, ...]  # names/numbers of the question the corpus never mentions
     spanish: bool
     shared_words: tuple[str, ...] = ()  # question words the corpus uses (or a cognate of them)
+    answer_type_missing: bool = False  # asks "when"/"how much"/"how many", and the best passages hold no such thing
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ class Thresholds:
 
 def is_answered(evidence: Evidence, thresholds: Thresholds) -> bool:
     """True if the best passage is good enough evidence to present as an answer."""
+    if evidence.answer_type_missing:  # "When did Fidel Castro die?": about the corpus, but it holds no such date
+        return False
     if evidence.best_score >= thresholds.strong_score:
         return True
     if evidence.unknown_names:

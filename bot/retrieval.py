@@ -49,6 +49,13 @@ class Retrieval:
 
 
 @dataclass(frozen=True)
+class _Found:
+    hits: list[Hit]
+    best_score: float  # the best dense cosine of any passage scored, whatever k is
+    answer_type_missing: bool  # a time/sum/count was asked for, and no passage near the best match holds one
+
+
+@dataclass(frozen=True)
 class RetrievalConfig:
     """Which signals take part; every switch was kept because `summit-bot eval` said so."""
 
@@ -62,6 +69,7 @@ class RetrievalConfig:
     highlight_margin: float = 0.05
     spelling: bool = True  # repair typos towards corpus words before searching
     answer_type_weight: float = 0.35  # bonus for passages holding the kind of answer asked for (a year, a sum)
+    answer_type_margin: float = 0.1  # the wanted kind of answer must be in a passage this close to the best match
     common_zipf: float = 5.5  # unknown words this common in English ("get", "thing": Zipf ≥ 5.5) do not count
 
 
@@ -120,9 +128,11 @@ class Retriever:
         spanish = looks_spanish(question)
         if self.speller is not None and not spanish:  # Spanish words are not English typos
             question = self.speller.correct(question)
-        hits, best = self._search(question, k)
+        found = self._search(question, k)
+        hits = found.hits
         evidence = Evidence(
-            best_score=best,
+            best_score=found.best_score,
+            answer_type_missing=found.answer_type_missing,
             unknown_share=self._unknown_share(question),
             unknown_names=tuple(unknown_names(question, self._known_words)),
             spanish=spanish,
@@ -148,10 +158,10 @@ class Retriever:
 
     def search(self, question: str, k: int) -> list[Hit]:
         """The `k` best passages for `question`, best first."""
-        return self._search(question, k)[0]
+        return self._search(question, k).hits
 
-    def _search(self, question: str, k: int) -> tuple[list[Hit], float]:
-        """The `k` best passages, and the best dense cosine of any passage scored (whatever `k` is)."""
+    def _search(self, question: str, k: int) -> _Found:
+        """The `k` best passages, and what the refusal needs to know about all passages scored."""
         config = self.config
         query = np.asarray(self.encode_query(question), dtype=np.float32)
         n = len(self.index)
@@ -177,18 +187,21 @@ class Retriever:
                 fused += config.lexical_weight * lexical[rows] / top
 
         wanted = wanted_types(question) if config.answer_type_weight else frozenset()
+        answer_type_held: bool | None = None
         if wanted:
             holds = np.zeros(rows.shape[0], dtype=bool)
             for kind in wanted:
                 holds |= self._holds[kind][rows]
-            fused += config.answer_type_weight * holds
+            near_best = dense >= dense.max() - config.answer_type_margin
+            answer_type_held = bool((holds & near_best).any())
+            fused = fused + config.answer_type_weight * holds
 
         order = np.lexsort((rows, -dense, -fused))[: min(k, rows.shape[0])]
         hits = [
             Hit(self.index.passages[int(rows[i])], float(dense[i]), self._highlights(int(rows[i]), query))
             for i in order
         ]
-        return hits, float(dense.max()) if dense.size else 0.0
+        return _Found(hits, float(dense.max()) if dense.size else 0.0, answer_type_held is False)
 
     def _candidates(self, query: np.ndarray, lexical: np.ndarray | None) -> np.ndarray:
         """Sorted rows worth scoring: the dense nearest (approximate when the index has an ANN) and BM25's best."""

@@ -37,6 +37,8 @@ def test_rules() -> None:
     assert is_answered(_evidence(0.32, share=1.0, spanish=True), t)  # Spanish words are all "unknown"
     assert not is_answered(_evidence(0.40, names=("México",), spanish=True), t)
     assert not is_answered(_evidence(0.40, spanish=True, shared=()), t)  # Spanish sharing no word with the corpus
+    missing = Evidence(best_score=0.9, unknown_share=0.0, unknown_names=(), spanish=False, answer_type_missing=True)
+    assert not is_answered(missing, t)  # asks "when", and no passage near the best match holds a date
 
 
 def test_shared_words_include_names_and_spanish_cognates() -> None:
