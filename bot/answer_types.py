@@ -1,8 +1,11 @@
-"""What kind of answer a question wants (a time, an amount of money, a count), and which passages hold one.
+"""What kind of answer a question wants, and which passages hold one.
 
 "What year was the alliance set up?" wants a passage with a year in it; "How much money…" one
-with a sum. The retriever gives passages of the wanted kind a small bonus; it decides between
-passages that match the words about equally, it does not override them.
+with a sum; "What does ALBA-TCP stand for?" the passage that spells the acronym out; "Who said…?"
+a passage where a leader speaks; "How does the article end?" its last paragraph. The retriever
+gives passages of the wanted kind a bonus, and refuses a question whose wanted kind no passage
+near the best match holds. The kinds found in the text are here; who speaks where and which
+paragraph comes last are the retriever's to tell (`STRUCTURAL_TYPES`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,32 @@ _WANTS = {
         re.IGNORECASE,
     ),
     "count": re.compile(r"\b(?:how many|cu[aá]nt[oa]s)\b", re.IGNORECASE),  # "how much" asks for an amount
+    "expansion": re.compile(
+        r"\bstands? for\b|\bfull name\b|\bacronym\b|\babbreviation\b|\bsiglas\b|\bqu[eé] significa", re.IGNORECASE
+    ),
+    "speaker": re.compile(
+        r"\bwho (?:said|says|stated|argued|warned|called|talked|spoke|insisted|stressed|urged|proposed|asked|wanted|"
+        r"mentioned|claimed|described|demanded|pushed|raised|compared|thinks|believes)\b"
+        r"|\bwhich (?:leader|president|prime minister|head of state|pm)\b"
+        r"|\bqui[eé]n (?:dijo|afirm[oó]|propuso|pidi[oó]|habl[oó]|insisti[oó]|advirti[oó]|plante[oó])\b",
+        re.IGNORECASE,
+    ),
+    "first": re.compile(
+        r"\bhow (?:does|did) (?:the |this )?(?:article|piece|story|report|it) (?:start|begin|open)\b"
+        r"|\b(?:first|opening) (?:paragraph|line|sentence|words)\b|\bc[oó]mo (?:empieza|comienza)\b",
+        re.IGNORECASE,
+    ),
+    "last": re.compile(
+        r"\bhow (?:does|did) (?:the |this )?(?:article|piece|story|report|it) (?:end|finish|conclude|close|wrap up)\b"
+        r"|\b(?:last|final|closing|concluding) (?:paragraph|line|sentence|words)\b"
+        r"|\bconclusion of the (?:article|piece|story|report)\b|\bc[oó]mo (?:termina|acaba|concluye)\b",
+        re.IGNORECASE,
+    ),
 }
+STRUCTURAL_TYPES = ("speaker", "first", "last")  # held by passages because of where they are, not their words
+# Kinds whose absence means the corpus cannot answer: no date near the best match, no answer to "when".
+# A "who said…" whose best passages name nobody can still be answered ("the Heads of State agreed…").
+DECISIVE_TYPES = frozenset({"time", "year", "money", "count"})
 
 # Passage side.
 _HOLDS = {
@@ -40,6 +68,7 @@ _HOLDS = {
     "year": re.compile(r"\b(?:1[89]\d\d|20\d\d)\b"),
     "money": re.compile(r"[$€£]\s?\d|\b(?:USD|US\$|EUR|dollars?|euros?)\b", re.IGNORECASE),
     "count": re.compile(r"\b\d[\d,.]*\b"),
+    "expansion": re.compile(r"\([A-Z][A-Z0-9]+(?:[-–][A-Z0-9]+)*\)"),  # "… Trade Treaty (ALBA-TCP)"
 }
 
 ANSWER_TYPES = tuple(_WANTS)
@@ -51,5 +80,5 @@ def wanted_types(question: str) -> frozenset[str]:
 
 
 def held_types(text: str) -> frozenset[str]:
-    """The kinds of answer a passage's `text` can give."""
+    """The kinds of answer a passage's `text` can give (structural kinds aside)."""
     return frozenset(kind for kind, pattern in _HOLDS.items() if pattern.search(text))

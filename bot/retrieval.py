@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.ann import DEFAULT_ANN_THRESHOLD
-from bot.answer_types import ANSWER_TYPES, held_types, wanted_types
+from bot.answer_types import ANSWER_TYPES, DECISIVE_TYPES, held_types, wanted_types
 from bot.answerability import Evidence, known_words, looks_spanish, shared_words, unknown_names
 from bot.catalog import Speaker
 from bot.index import PassageIndex
@@ -68,7 +68,7 @@ class RetrievalConfig:
     candidates: int = 200  # how many from each of the dense and lexical sides
     highlight_margin: float = 0.05
     spelling: bool = True  # repair typos towards corpus words before searching
-    answer_type_weight: float = 0.35  # bonus for passages holding the kind of answer asked for (a year, a sum)
+    answer_type_weight: float = 0.5  # bonus for passages holding the kind of answer asked for (a year, a sum)
     answer_type_margin: float = 0.1  # the wanted kind of answer must be in a passage this close to the best match
     common_zipf: float = 5.5  # unknown words this common in English ("get", "thing": Zipf ≥ 5.5) do not count
 
@@ -80,6 +80,23 @@ LEXICAL_VERSION = "2"
 _METADATA_TERMS = ("author writer wrote written journalist reporter byline headline published publication date day "
                    "released outlet newspaper website source media "
                    "autor autora escribió escrito periodista publicó publicado publicación fecha medio fuente")
+
+
+def _answer_types_held(passages: Sequence[Passage], speakers: Sequence[Speaker]) -> dict[str, np.ndarray]:
+    """For each kind of answer, which passages hold one (see `bot.answer_types`)."""
+    held = [held_types(p.text) for p in passages]
+    holds = {kind: np.array([kind in h for h in held], dtype=bool) for kind in ANSWER_TYPES}
+    spoken = {passage_id for s in speakers for passage_id in s.passage_ids}
+    holds["speaker"] = np.array([p.id in spoken for p in passages], dtype=bool)
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    for p in passages:
+        if p.kind == "paragraph" and p.paragraph is not None:
+            first[p.article] = min(first.get(p.article, p.paragraph), p.paragraph)
+            last[p.article] = max(last.get(p.article, p.paragraph), p.paragraph)
+    holds["first"] = np.array([p.paragraph is not None and p.paragraph == first.get(p.article) for p in passages])
+    holds["last"] = np.array([p.paragraph is not None and p.paragraph == last.get(p.article) for p in passages])
+    return holds
 
 
 def lexical_document(passage: Passage, speakers: Sequence[Speaker]) -> str:
@@ -116,8 +133,7 @@ class Retriever:
         documents = [lexical_document(p, self.speakers) for p in index.passages]
         self._known_words = known_words(" ".join(documents))
         self.frequencies = index.frequencies
-        held = [held_types(p.text) for p in index.passages]
-        self._holds = {kind: np.array([kind in h for h in held], dtype=bool) for kind in ANSWER_TYPES}
+        self._holds = _answer_types_held(index.passages, self.speakers)
         self.speller = (
             Speller.from_texts(documents, self.frequencies)
             if self.frequencies is not None and self.config.spelling else None
@@ -189,12 +205,11 @@ class Retriever:
         wanted = wanted_types(question) if config.answer_type_weight else frozenset()
         answer_type_held: bool | None = None
         if wanted:
-            holds = np.zeros(rows.shape[0], dtype=bool)
-            for kind in wanted:
-                holds |= self._holds[kind][rows]
-            near_best = dense >= dense.max() - config.answer_type_margin
-            answer_type_held = bool((holds & near_best).any())
-            fused = fused + config.answer_type_weight * holds
+            decisive = wanted & DECISIVE_TYPES
+            if decisive:
+                near_best = dense >= dense.max() - config.answer_type_margin
+                answer_type_held = bool((self._held(decisive, rows) & near_best).any())
+            fused = fused + config.answer_type_weight * self._held(wanted, rows)
 
         order = np.lexsort((rows, -dense, -fused))[: min(k, rows.shape[0])]
         hits = [
@@ -202,6 +217,13 @@ class Retriever:
             for i in order
         ]
         return _Found(hits, float(dense.max()) if dense.size else 0.0, answer_type_held is False)
+
+    def _held(self, kinds: frozenset[str], rows: np.ndarray) -> np.ndarray:
+        """Which of `rows` hold an answer of any of `kinds`."""
+        held = np.zeros(rows.shape[0], dtype=bool)
+        for kind in kinds:
+            held |= self._holds[kind][rows]
+        return held
 
     def _candidates(self, query: np.ndarray, lexical: np.ndarray | None) -> np.ndarray:
         """Sorted rows worth scoring: the dense nearest (approximate when the index has an ANN) and BM25's best."""

@@ -6,6 +6,7 @@ import pytest
 
 from bot.answer_types import held_types, wanted_types
 from bot.engine import Engine
+from tests.conftest import SLUG
 
 
 @pytest.mark.parametrize(("question", "wanted"), [
@@ -16,13 +17,22 @@ from bot.engine import Engine
     ("¿Cuándo fue la cumbre?", {"time"}),
     ("what did they sign when the meeting ended", set()),  # "when" as a conjunction
     ("was cuba put back on the terrorism sponsors list?", set()),
-    ("who said integration is not only about investment?", set()),  # about money, not asking an amount
+    ("who said integration is not only about investment?", {"speaker"}),  # about money, not asking a sum
     ("How much money is going into the plan?", {"money"}),
     ("who is paying for it", {"money"}),
     ("¿Cuánto dinero se va a invertir?", {"money"}),
     ("How many migrants will go to Guantánamo?", {"count"}),
     ("¿Cuántos migrantes?", {"count"}),
     ("What did Maduro propose?", set()),
+    ("what does ALBA-TCP stand for", {"expansion"}),
+    ("¿Qué significan las siglas CELAC?", {"expansion"}),
+    ("who said we must stay united?", {"speaker"}),
+    ("which leader warned about a superpower", {"speaker"}),
+    ("¿Quién dijo que hay que defender a los migrantes?", {"speaker"}),
+    ("how does the article end?", {"last"}),
+    ("what is the last paragraph about", {"last"}),
+    ("what was agreed at the conclusion of the meeting", set()),  # the meeting's end, not the article's
+    ("how does the piece begin?", {"first"}),
 ])
 def test_wanted_types(question: str, wanted: set[str]) -> None:
     assert wanted_types(question) == wanted
@@ -35,6 +45,8 @@ def test_wanted_types(question: str, wanted: set[str]) -> None:
     ("a joint investment of USD 10 million", {"money", "count"}),
     ("costs $5", {"money", "count"}),
     ("Maduro proposed a fleet", set()),
+    ("the Peoples’ Trade Treaty (ALBA-TCP) met", {"expansion"}),
+    ("the reactivation of the Community of Latin American and Caribbean States (CELAC)", {"expansion"}),
 ])
 def test_held_types(text: str, held: set[str]) -> None:
     assert held_types(text) == held
@@ -53,3 +65,22 @@ def test_asking_for_a_sum_the_corpus_does_not_give_is_refused(engine: Engine) ->
     answered = engine.ask("How much will the reintegration effort be funded with?")
     assert answered.answered and answered.citations[0].passage.id.endswith("#p6")
     assert not engine.ask("When was the ALBA-TCP Bank created?").answered
+
+
+def test_structural_kinds_come_from_the_catalog(engine: Engine) -> None:
+    retriever = engine.retriever
+    ids = [p.id for p in engine.index.passages]
+    assert [i for i, held in zip(ids, retriever._holds["last"], strict=True) if held] == [ids[-1]]
+    assert [i for i, held in zip(ids, retriever._holds["first"], strict=True) if held] == [f"{SLUG}#p1"]
+    spoken = {i for i, held in zip(ids, retriever._holds["speaker"], strict=True) if held}
+    assert any(i.endswith("#p8") for i in spoken) and not any(i.endswith("#meta") for i in spoken)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("What is ALBA-TCP short for? Its full name?", "#p1"),
+    ("How does the piece finish?", "#p23"),
+    ("Who said we must remain united for the defense of our peoples?", "#p17"),  # the headline quotes it too
+])
+def test_the_wanted_kind_comes_first(engine: Engine, question: str, expected: str) -> None:
+    hits = engine.retriever.search(question, 3)
+    assert hits[0].passage.id.endswith(expected), [h.passage.id for h in hits]
