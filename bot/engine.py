@@ -104,8 +104,9 @@ class Engine:
         return self.embedder().encode([question])[0]
 
     def warm_up(self) -> None:
-        """Load the model and run one query so the first user does not wait for it."""
+        """Load the model, run one query and prepare typo repair, so the first user does not wait for them."""
         self.encode_query("warm up")
+        self.retriever.warm_up()
 
     # -- questions --------------------------------------------------------------------------
 
@@ -127,7 +128,9 @@ class Engine:
         with self._reload_lock:
             catalog = Catalog.from_settings(self.settings)
             index, report = ensure_index(self.settings, catalog, force=force)
-            self._state = self._snapshot(catalog, index)
+            state = self._snapshot(catalog, index)
+            state.retriever.warm_up()
+            self._state = state
         log.info("reloaded: %d passages from %d article(s)", len(index), len(catalog.corpus.articles))
         return report
 

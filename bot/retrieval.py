@@ -139,6 +139,11 @@ class Retriever:
             if self.frequencies is not None and self.config.spelling else None
         )
 
+    def warm_up(self) -> None:
+        """Do the one-off work a first typo would otherwise pay for (it holds the GIL ~0.2 s)."""
+        if self.speller is not None:
+            self.speller.prepare()
+
     def retrieve(self, question: str, k: int) -> Retrieval:
         """The `k` best passages and the evidence about how well they answer `question`."""
         spanish = looks_spanish(question)
