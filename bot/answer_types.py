@@ -71,7 +71,7 @@ _HOLDS = {
     "expansion": re.compile(r"\([A-Z][A-Z0-9]+(?:[-–][A-Z0-9]+)*\)"),  # "… Trade Treaty (ALBA-TCP)"
 }
 
-ANSWER_TYPES = tuple(_WANTS)
+TEXT_TYPES = tuple(_HOLDS)  # found in a passage's words; the others are STRUCTURAL_TYPES
 
 
 def wanted_types(question: str) -> frozenset[str]:

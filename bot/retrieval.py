@@ -1,11 +1,15 @@
 """Retrieval: a question in, ranked and scored passages out (no Discord, no formatting).
 
-Signals, fused linearly (dense cosine + weight × BM25 normalised to the best passage):
-- dense: cosine of the question with each passage and with each of its sentences (best one counts);
-- lexical: BM25 over the passage, its section heading and the name, aliases, office and country
-  of whoever speaks in it (so "Bolivia's president" finds Arce's paragraphs).
+Typos are repaired first ("artcle" → "article"). Then signals, fused linearly:
+- dense: cosine of the question with each passage, each of its sentences, and the passage joined
+  to the one before when it leans on it (best one counts);
+- lexical: + weight × BM25 (normalised to the best passage) over the passage, its section heading
+  and the name, aliases, office and country of whoever speaks in it (so "Bolivia's president"
+  finds Arce's paragraphs);
+- answer type: + a bonus for passages holding the kind of answer asked for (`bot.answer_types`).
 The reported `score` is the dense cosine of the passage's best text: an absolute measure of how
-well it matches, which decides whether the question is answered at all.
+well it matches, which (with the evidence in `Retrieval.evidence`) decides whether the question is
+answered at all.
 
 Small corpora are scored in full. From `RetrievalConfig.candidate_threshold` passages on, only
 candidates are scored: the approximate index's (or exact) nearest passages plus BM25's best,
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.ann import DEFAULT_ANN_THRESHOLD
-from bot.answer_types import ANSWER_TYPES, DECISIVE_TYPES, held_types, wanted_types
+from bot.answer_types import DECISIVE_TYPES, TEXT_TYPES, held_types, wanted_types
 from bot.answerability import Evidence, known_words, looks_spanish, shared_words, unknown_names
 from bot.catalog import Speaker
 from bot.index import PassageIndex
@@ -85,7 +89,7 @@ _METADATA_TERMS = ("author writer wrote written journalist reporter byline headl
 def _answer_types_held(passages: Sequence[Passage], speakers: Sequence[Speaker]) -> dict[str, np.ndarray]:
     """For each kind of answer, which passages hold one (see `bot.answer_types`)."""
     held = [held_types(p.text) for p in passages]
-    holds = {kind: np.array([kind in h for h in held], dtype=bool) for kind in ANSWER_TYPES}
+    holds = {kind: np.array([kind in h for h in held], dtype=bool) for kind in TEXT_TYPES}
     spoken = {passage_id for s in speakers for passage_id in s.passage_ids}
     holds["speaker"] = np.array([p.id in spoken for p in passages], dtype=bool)
     first: dict[str, int] = {}
