@@ -68,19 +68,23 @@ class Answer:
     question: str
     answered: bool
     citations: tuple[Citation, ...]
+    searched_for: str | None = None  # the question with typos repaired, when that changed it
 
     def to_dict(self) -> dict[str, object]:
         return {
             "question": self.question,
+            "searched_for": self.searched_for,
             "answered": self.answered,
             "results": [c.to_dict() for c in self.citations],
         }
 
 
-def build_answer(question: str, hits: list[Hit], articles: dict[str, Article], answered: bool) -> Answer:
+def build_answer(
+    question: str, hits: list[Hit], articles: dict[str, Article], answered: bool, searched_for: str | None = None
+) -> Answer:
     """Cite every hit; `answered` says whether they answer the question (else they are only the nearest)."""
     citations = tuple(
         Citation(rank, hit.score, hit.passage, ArticleRef.of(articles[hit.passage.article]), hit.highlights)
         for rank, hit in enumerate(hits, start=1)
     )
-    return Answer(question, answered and bool(hits), citations)
+    return Answer(question, answered and bool(hits), citations, searched_for if searched_for != question else None)

@@ -175,7 +175,10 @@ def render_answer(answer: Answer) -> str:
     """The readable terminal form of an answer: each passage quoted, cited and scored."""
     import textwrap
 
-    lines = [_style(f"Q: {answer.question}", "1"), ""]
+    lines = [_style(f"Q: {answer.question}", "1")]
+    if answer.searched_for:
+        lines.append(_style(f"   (searched for: {answer.searched_for})", "2"))
+    lines.append("")
     if not answer.answered:
         lines += ["The summit coverage I have does not answer this. Nearest passages, for transparency:", ""]
     for citation in answer.citations:

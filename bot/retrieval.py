@@ -50,6 +50,7 @@ class Retrieval:
 
     hits: list[Hit]
     evidence: Evidence
+    query: str  # what was searched: the question with its typos repaired
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ class Retriever:
             spanish=spanish,
             shared_words=tuple(shared_words(question, self._known_words)),
         )
-        return Retrieval(hits, evidence)
+        return Retrieval(hits, evidence, question)
 
     def _unknown_share(self, question: str) -> float:
         """Share of the question's content words that the corpus never uses and that are not common English.

@@ -103,3 +103,12 @@ def test_whether_a_question_is_answered_does_not_depend_on_how_many_passages_are
     dev = load_questions(Path(__file__).parent.parent / "eval" / "dev_questions.jsonl")
     for q in dev:
         assert engine.ask(q.question, 1).answered == engine.ask(q.question, 5).answered, q.question
+
+
+def test_a_repaired_question_says_what_was_searched(engine: Engine) -> None:
+    answer = engine.ask("whos the autor of the artcle")
+    assert answer.searched_for == "whos the autor of the article"
+    assert answer.answered and answer.citations[0].passage.kind == "metadata"
+    assert answer.to_dict()["searched_for"] == answer.searched_for
+    unchanged = engine.ask("Who wrote the article?")
+    assert unchanged.searched_for is None and unchanged.to_dict()["searched_for"] is None

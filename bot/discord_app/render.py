@@ -170,10 +170,13 @@ def citation_block(citation: Citation, limit: int, *, with_article: bool = False
 def answer_embed(answer: Answer) -> discord.Embed:
     """The answer (first passage) and up to two "see also" passages, or the not-covered message."""
     if not answer.answered or not answer.citations:
-        return not_covered_embed(answer.question)
+        return not_covered_embed(answer.question, answer.searched_for)
     first, *rest = answer.citations[:MAX_PASSAGES]
     embed = discord.Embed(title=fit(answer.question, TITLE_MAX), colour=ANSWER_COLOUR, url=link(first.article.url))
-    embed.set_footer(text=fit(source_line(first.article), FOOTER_MAX, plain))
+    footer = source_line(first.article)
+    if answer.searched_for:
+        footer = f"{searched_line(answer.searched_for)}\n{footer}"
+    embed.set_footer(text=fit(footer, FOOTER_MAX, plain))
     for citation in rest:
         other = citation.article.slug != first.article.slug
         embed.add_field(name="See also", value=citation_block(citation, FIELD_VALUE_MAX, with_article=other),
@@ -183,9 +186,17 @@ def answer_embed(answer: Answer) -> discord.Embed:
     return embed
 
 
-def not_covered_embed(question: str) -> discord.Embed:
+def not_covered_embed(question: str, searched_for: str | None = None) -> discord.Embed:
     """The honest refusal: no passage is presented as an answer."""
-    return discord.Embed(title=fit(question, TITLE_MAX), description=NOT_COVERED, colour=NOT_COVERED_COLOUR)
+    embed = discord.Embed(title=fit(question, TITLE_MAX), description=NOT_COVERED, colour=NOT_COVERED_COLOUR)
+    if searched_for:
+        embed.set_footer(text=fit(searched_line(searched_for), FOOTER_MAX, plain))
+    return embed
+
+
+def searched_line(searched_for: str) -> str:
+    """The footer line telling what was searched after typo repair (footers show no markdown)."""
+    return f"Searched for: {searched_for}"
 
 
 # -- checks ------------------------------------------------------------------------------------

@@ -64,6 +64,22 @@ async def test_ask_defers_then_answers_with_the_passages_verbatim_and_cited(
     assert "6 February 2025" in embed["footer"]["text"]
 
 
+async def test_a_repaired_typo_is_shown_in_the_footer(
+    fake: FakeDiscord, bot: SummitBot, engine: Engine, user: int
+) -> None:
+    question = "What did Maduro propse for the food supply?"
+    expected = engine.ask(question)
+    assert expected.searched_for == "What did Maduro propose for the food supply?"
+    _, [payload] = await run_command(fake, "ask", {"question": question}, user_id=user)
+    embed = only_embed(payload)
+    assert embed["title"] == question  # the user's own words stay the title
+    first_line, source = embed["footer"]["text"].split("\n")
+    assert first_line == f"Searched for: {expected.searched_for}"
+    assert source.startswith(expected.citations[0].article.title)
+    _, [plain] = await run_command(fake, "ask", {"question": "What did Maduro propose?"}, user_id=user)
+    assert "Searched for" not in only_embed(plain)["footer"]["text"]
+
+
 async def test_a_question_the_coverage_does_not_answer_is_refused_honestly(
     fake: FakeDiscord, bot: SummitBot, engine: Engine, user: int
 ) -> None:
