@@ -18,6 +18,7 @@ from bot.wordfreqs import WordFrequencies
 
 _WORD_RE = re.compile(r"[^\W\d_]{4,}")
 MAX_VOCABULARY = 50_000  # the most frequent corpus words kept for repair; bounds memory on huge corpora
+MAX_WORD = 30  # longer "words" are not typos of anything, and their deletions would cost O(length²)
 ENGLISH_ZIPF = 3.5  # English words at least this common are repair targets too (about 25,000 words)
 
 
@@ -84,7 +85,7 @@ class Speller:
     def suggestion(self, word: str) -> str | None:
         """The word `word` is a typo of, or None when it is fine or nothing is close enough."""
         folded = fold(word)
-        if len(folded) < 4 or folded in self._counts or folded in self._english:
+        if not 4 <= len(folded) <= MAX_WORD or folded in self._counts or folded in self._english:
             return None
         limit = 1 if len(folded) < 7 else 2
         ranked = [(d, 0, -self._counts[c], c) for d, c in self._corpus.near(folded, limit)]

@@ -30,7 +30,7 @@ def test_repairs_towards_corpus_and_common_english() -> None:
 
 def test_leaves_real_words_short_words_and_unmatched_words_alone() -> None:
     speller = Speller.from_texts(CORPUS, ENGLISH)
-    for text in ("the navy", "fleet", "xq zzz", "Bolsonaro visited", "reintegration"):
+    for text in ("the navy", "fleet", "xq zzz", "Bolsonaro visited", "reintegration", "a" * 400 + "rticle"):
         assert speller.correct(text) == text
 
 
