@@ -67,7 +67,13 @@ _HOLDS = {
     ),
     "year": re.compile(r"\b(?:1[89]\d\d|20\d\d)\b"),
     "money": re.compile(r"[$€£]\s?\d|\b(?:USD|US\$|EUR|dollars?|euros?)\b", re.IGNORECASE),
-    "count": re.compile(r"\b\d[\d,.]*\b"),
+    # A quantity, not any digit: "30,000 migrants", "10 million", "two weeks" (the 3 of "February 3" is no count).
+    "count": re.compile(
+        r"\b\d{1,3}(?:,\d{3})+\b|\b\d+(?:\.\d+)?\s*(?:%|percent\b|hundred\b|thousand\b|million\b|billion\b)"
+        r"|\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?"
+        r"|thousands?|millions?|dozens?)\s+(?:of\s+)?[a-z]+s\b",
+        re.IGNORECASE,
+    ),
     "expansion": re.compile(r"\([A-Z][A-Z0-9]+(?:[-–][A-Z0-9]+)*\)"),  # "… Trade Treaty (ALBA-TCP)"
 }
 
