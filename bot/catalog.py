@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from functools import cached_property
 
-from bot.corpus import Article, Corpus, Person, fold, load_corpus
+from bot.corpus import Article, Corpus, Person, Term, fold, load_corpus
 from bot.embeddings import ModelSpec, resolve_model
 from bot.passages import CHUNKER_VERSION, Passage, corpus_passages
 from bot.settings import Settings
@@ -57,6 +57,11 @@ class Catalog:
     @property
     def chunker_version(self) -> str:
         return f"{CHUNKER_VERSION}/max{self.model.max_seq_length}"
+
+    @cached_property
+    def terms(self) -> list[tuple[str, Term]]:
+        """(article slug, term) for every `[aliases]` entry of every article."""
+        return [(article.slug, term) for article in self.corpus.articles for term in article.terms]
 
     @cached_property
     def speakers(self) -> list[Speaker]:

@@ -56,6 +56,18 @@ def _contains_words(haystack: str, needle: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Term:
+    """A name the article uses and the other names readers use for it ("United States": "EE.UU.")."""
+
+    name: str
+    aliases: tuple[str, ...]
+
+    def mentioned_in(self, text: str) -> bool:
+        """True if the term occurs in `text` as whole words, case kept ("US" is not "us")."""
+        return _contains_words(text, self.name)
+
+
+@dataclass(frozen=True)
 class Block:
     """One body block: a heading (level 1–6) or a paragraph (level 0)."""
 
@@ -82,6 +94,7 @@ class Article:
     blocks: tuple[Block, ...]
     fingerprint: str
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+    terms: tuple[Term, ...] = ()
 
     @property
     def paragraphs(self) -> list[str]:
@@ -147,10 +160,15 @@ def load_article(path: Path) -> Article:
             forms = ", ".join(repr(f) for f in person.name_forms)
             raise CorpusError(path, f"person {person.name!r}: none of {forms} occurs in the article body")
 
+    terms = _parse_terms(path, meta.get("aliases", {}))
+    for term in terms:
+        if not term.mentioned_in(body_text):
+            raise CorpusError(path, f"[aliases]: {term.name!r} does not occur in the article body")
+
     published = meta.get("published")
     if published is not None and (not isinstance(published, dt.date) or isinstance(published, dt.datetime)):
         raise CorpusError(path, "front matter 'published' must be a TOML date like 2025-02-06")
-    known = {"title", "author", "published", "outlet", "url", "people"}
+    known = {"title", "author", "published", "outlet", "url", "people", "aliases"}
     return Article(
         slug=path.stem,
         path=path,
@@ -163,6 +181,7 @@ def load_article(path: Path) -> Article:
         blocks=blocks,
         fingerprint=hashlib.sha256(raw).hexdigest(),
         extra={key: value for key, value in meta.items() if key not in known},
+        terms=terms,
     )
 
 
@@ -206,6 +225,19 @@ def _required_str(path: Path, meta: dict[str, object], key: str) -> str:
 
 def _optional_str(path: Path, meta: dict[str, object], key: str) -> str | None:
     return _required_str(path, meta, key) if key in meta else None
+
+
+def _parse_terms(path: Path, raw: object) -> tuple[Term, ...]:
+    if not isinstance(raw, dict):
+        raise CorpusError(path, "front matter 'aliases' must be a table: \"term\" = [\"other name\", ...]")
+    terms = []
+    for name, value in raw.items():
+        if not name.strip() or not isinstance(value, list) or not value or not all(
+            isinstance(v, str) and v.strip() for v in value
+        ):
+            raise CorpusError(path, f"[aliases]: {name!r} must name a list of non-empty strings")
+        terms.append(Term(name.strip(), tuple(v.strip() for v in value)))
+    return tuple(terms)
 
 
 def _parse_people(path: Path, raw: object) -> tuple[Person, ...]:

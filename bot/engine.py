@@ -61,7 +61,8 @@ class Engine:
 
     def _snapshot(self, catalog: Catalog, index: PassageIndex) -> _Snapshot:
         retriever = Retriever(
-            index, self.encode_query, lexical=index.lexical, speakers=catalog.speakers, config=self._config
+            index, self.encode_query, lexical=index.lexical, speakers=catalog.speakers, terms=catalog.terms,
+            config=self._config,
         )
         return _Snapshot(catalog, index, retriever, {a.slug: a for a in catalog.corpus.articles})
 

@@ -1,6 +1,7 @@
 """Retrieval: a question in, ranked and scored passages out (no Discord, no formatting).
 
-Typos are repaired first ("artcle" → "article"). Then signals, fused linearly:
+Typos are repaired first ("artcle" → "article"); a Spanish question also brings the English corpus
+words its words are cognates of ("migrantes" → "migrants") to BM25. Then signals, fused linearly:
 - dense: cosine of the question with each passage, each of its sentences, and the passage joined
   to the one before when it leans on it (best one counts);
 - lexical: + weight × BM25 (normalised to the best passage) over the passage, its section heading
@@ -27,6 +28,8 @@ from bot.ann import DEFAULT_ANN_THRESHOLD
 from bot.answer_types import DECISIVE_TYPES, TEXT_TYPES, held_types, wanted_types
 from bot.answerability import Evidence, known_words, looks_spanish, shared_words, unknown_names
 from bot.catalog import Speaker
+from bot.cognates import Cognates
+from bot.corpus import Term
 from bot.index import PassageIndex
 from bot.lexical import LexicalIndex
 from bot.passages import Passage
@@ -125,6 +128,7 @@ class Retriever:
         *,
         lexical: LexicalIndex | None = None,
         speakers: Sequence[Speaker] = (),
+        terms: Sequence[tuple[str, Term]] = (),
         config: RetrievalConfig | None = None,
     ) -> None:
         self.index = index
@@ -136,7 +140,9 @@ class Retriever:
         # Sentences are stored in passage order: passage r owns sentences start[r]:start[r + 1].
         self._sentence_start = np.searchsorted(sentence_rows, np.arange(len(index) + 1))
         documents = [lexical_document(p, self.speakers) for p in index.passages]
-        self._known_words = known_words(" ".join(documents))
+        # Other names of the corpus's terms ("EE.UU.") are known names, but not indexed: BM25 ranked worse with them.
+        self._known_words = known_words(" ".join([*documents, *(a for _, term in terms for a in term.aliases)]))
+        self._cognates = Cognates(self._known_words.words)
         self.frequencies = index.frequencies
         self._holds = _answer_types_held(index.passages, self.speakers)
         self.speller = (
@@ -191,7 +197,11 @@ class Retriever:
         config = self.config
         query = np.asarray(self.encode_query(question), dtype=np.float32)
         n = len(self.index)
-        lexical = self.lexical.scores(question) if config.lexical and self.lexical is not None else None
+        lexical = None
+        if config.lexical and self.lexical is not None:
+            # A Spanish question also asks BM25 for the English words its own words are cognates of.
+            cognates = self._cognates.of(question) if looks_spanish(question) else []
+            lexical = self.lexical.scores(" ".join([question, *cognates]))
         rows = self._candidates(query, lexical) if n >= config.candidate_threshold else np.arange(n)
 
         dense = np.full(rows.shape[0], -1.0, dtype=np.float32)

@@ -11,6 +11,7 @@ from bot.answerability import (
     shared_words,
     unknown_names,
 )
+from bot.engine import Engine
 
 CORPUS = known_words("Trump wants to send 30,000 migrants to the Guantanamo base; Saint Lucia, Santa Lucía. Cuba.")
 
@@ -53,3 +54,11 @@ def test_spanish_detector() -> None:
     assert looks_spanish("q acordaron sobre los migrantes deportados al final de la cumbre")
     assert not looks_spanish("What did Maduro propose for the region's food supply?")
     assert not looks_spanish("Who is Pablo Meriguet?")
+
+
+def test_spanish_names_of_corpus_terms_are_not_unknown_names(engine: Engine) -> None:
+    # corpus [aliases]: "US" / "United States" are also "EE.UU." and "Estados Unidos".
+    for question in ("¿Qué dice la nota sobre los trabajadores latinos en EE.UU.?",
+                     "¿Qué quiere Estados Unidos en la región?"):
+        assert engine.retriever.retrieve(question, 3).evidence.unknown_names == (), question
+    assert engine.retriever.retrieve("¿Qué dijo Petro en la cumbre?", 3).evidence.unknown_names == ("Petro",)

@@ -21,12 +21,14 @@ DEV = Path(__file__).parent.parent / "eval" / "dev_questions.jsonl"
 def test_candidate_path_matches_full_scoring(engine: Engine) -> None:
     full = engine.retriever
     # Every passage a candidate: must be the same ranking, scores and highlights as full scoring.
-    speakers = engine.catalog.speakers
-    everything = Retriever(engine.index, engine.encode_query, lexical=engine.index.lexical, speakers=speakers,
-                           config=replace(full.config, candidate_threshold=0, candidates=len(engine.index)))
+    speakers, terms = engine.catalog.speakers, engine.catalog.terms
+    everything = Retriever(
+        engine.index, engine.encode_query, lexical=engine.index.lexical, speakers=speakers, terms=terms,
+        config=replace(full.config, candidate_threshold=0, candidates=len(engine.index)),
+    )
     # Few candidates: still k distinct results, and the top answer unchanged on most questions.
     few = Retriever(engine.index, engine.encode_query, lexical=engine.index.lexical, speakers=speakers,
-                    config=replace(full.config, candidate_threshold=0, candidates=4))
+                    terms=terms, config=replace(full.config, candidate_threshold=0, candidates=4))
     same_top = 0
     questions = [q.question for q in load_questions(DEV)]
     for question in questions:

@@ -63,6 +63,11 @@ GOOD_BODY = "\n## A heading\n\nMaduro spoke. Then he left.\n"
         ('+++\ntitle = "T"\n[[people]]\nname = "Nicolás Maduro"\ncountry = "Venezuela"\n+++\n' + GOOD_BODY,
          "[[people]] entry 1: front matter has no 'office'"),
         ('+++\ntitle = "T"\n+++\n\n## Only a heading\n', "no paragraphs"),
+        ('+++\ntitle = "T"\naliases = ["US"]\n+++\n' + GOOD_BODY, "'aliases' must be a table"),
+        ('+++\ntitle = "T"\n[aliases]\n"Maduro" = "the president"\n+++\n' + GOOD_BODY,
+         "'Maduro' must name a list of non-empty strings"),
+        ('+++\ntitle = "T"\n[aliases]\n"United States" = ["EE.UU."]\n+++\n' + GOOD_BODY,
+         "[aliases]: 'United States' does not occur in the article body"),
     ],
 )
 def test_broken_files_fail_with_file_name_and_reason(tmp_path: Path, text: str, problem: str) -> None:
@@ -71,6 +76,15 @@ def test_broken_files_fail_with_file_name_and_reason(tmp_path: Path, text: str, 
         load_article(path)
     assert str(path) in str(caught.value)
     assert problem in str(caught.value)
+
+
+def test_term_aliases_parse_and_match_case_sensitively(tmp_path: Path) -> None:
+    text = '+++\ntitle = "T"\n[aliases]\n"US" = ["EE.UU.", "Estados Unidos"]\n+++\n\nThe US spoke to us.\n'
+    [term] = load_article(_write(tmp_path, "ok.md", text)).terms
+    assert (term.name, term.aliases) == ("US", ("EE.UU.", "Estados Unidos"))
+    assert term.mentioned_in("the US economy") and not term.mentioned_in("help us")
+    real = load_corpus(CORPUS_DIR).article(SLUG)
+    assert any(t.name == "United States" and "Estados Unidos" in t.aliases for t in real.terms)
 
 
 def test_alias_is_enough_and_matching_ignores_accents(tmp_path: Path) -> None:
