@@ -48,12 +48,17 @@ def escape(text: str) -> str:
     """`text` made inert: markdown escaped, every mention broken by a zero-width space."""
     escaped = discord.utils.escape_markdown(text)
     escaped = _INDENTED_DASH_RE.sub(r"\1\\-", escaped)  # discord.py escapes "  - x" as "\  - x"
-    return _MENTION_RE.sub("@\u200b\\1", escaped)
+    return inert(escaped)
 
 
 def plain(text: str) -> str:
     """Identity renderer, for places where Discord shows no markdown (footers)."""
     return text
+
+
+def inert(text: str) -> str:
+    """`text` with every mention broken by a zero-width space, for user text in footers (no markdown there)."""
+    return _MENTION_RE.sub("@\u200b\\1", text)
 
 
 def fit(text: str, limit: int, render: Callable[[str], str] = escape) -> str:
@@ -176,7 +181,7 @@ def answer_embed(answer: Answer) -> discord.Embed:
     footer = source_line(first.article)
     if answer.searched_for:
         footer = f"{searched_line(answer.searched_for)}\n{footer}"
-    embed.set_footer(text=fit(footer, FOOTER_MAX, plain))
+    embed.set_footer(text=fit(footer, FOOTER_MAX, inert))
     for citation in rest:
         other = citation.article.slug != first.article.slug
         embed.add_field(name="See also", value=citation_block(citation, FIELD_VALUE_MAX, with_article=other),
@@ -190,7 +195,7 @@ def not_covered_embed(question: str, searched_for: str | None = None) -> discord
     """The honest refusal: no passage is presented as an answer."""
     embed = discord.Embed(title=fit(question, TITLE_MAX), description=NOT_COVERED, colour=NOT_COVERED_COLOUR)
     if searched_for:
-        embed.set_footer(text=fit(searched_line(searched_for), FOOTER_MAX, plain))
+        embed.set_footer(text=fit(searched_line(searched_for), FOOTER_MAX, inert))
     return embed
 
 

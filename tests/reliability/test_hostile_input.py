@@ -30,6 +30,8 @@ SAMPLES = (
     "مرحبا שלום 日本語 👍🏽🇻🇪 what did Cuba say?",
     "\\*escaped\\* \\@everyone @\u200beveryone ＠everyone",
     "why " * 2500,  # 10,000 characters
+    "@\u200beveryoneA",  # typo repair turned it into "@everyone" for the footer (found by hypothesis)
+    "what did @everyon say",
 )
 
 
