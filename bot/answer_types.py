@@ -54,6 +54,7 @@ _WANTS = {
     ),
 }
 STRUCTURAL_TYPES = ("speaker", "first", "last")  # held by passages because of where they are, not their words
+POSITION_TYPES = frozenset({"first", "last"})  # questions about the article itself ("how does it end?")
 # Kinds whose absence means the corpus cannot answer: no date near the best match, no answer to "when".
 # A "who said…" whose best passages name nobody can still be answered ("the Heads of State agreed…").
 DECISIVE_TYPES = frozenset({"time", "year", "money", "count"})

@@ -87,6 +87,7 @@ class Evidence:
     spanish: bool
     shared_words: tuple[str, ...] = ()  # question words the corpus uses (or a cognate of them)
     answer_type_missing: bool = False  # asks "when"/"how much"/"how many", and the best passages hold no such thing
+    asks_position: bool = False  # asks how the article begins or ends: answerable whatever the cosine
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ class Thresholds:
 
 def is_answered(evidence: Evidence, thresholds: Thresholds) -> bool:
     """True if the best passage is good enough evidence to present as an answer."""
+    if evidence.asks_position and not evidence.unknown_names:  # "How does the article end?" has no topic words
+        return True
     if evidence.answer_type_missing:  # "When did Fidel Castro die?": about the corpus, but it holds no such date
         return False
     if evidence.best_score >= thresholds.strong_score:

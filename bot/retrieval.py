@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.ann import DEFAULT_ANN_THRESHOLD
-from bot.answer_types import DECISIVE_TYPES, TEXT_TYPES, held_types, wanted_types
+from bot.answer_types import DECISIVE_TYPES, POSITION_TYPES, TEXT_TYPES, held_types, wanted_types
 from bot.answerability import Evidence, known_words, looks_spanish, shared_words, unknown_names
 from bot.catalog import Speaker
 from bot.cognates import Cognates
@@ -61,6 +61,7 @@ class _Found:
     hits: list[Hit]
     best_score: float  # the best dense cosine of any passage scored, whatever k is
     answer_type_missing: bool  # a time/sum/count was asked for, and no passage near the best match holds one
+    asks_position: bool  # the first or last paragraph was asked for
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ class Retriever:
         evidence = Evidence(
             best_score=found.best_score,
             answer_type_missing=found.answer_type_missing,
+            asks_position=found.asks_position,
             unknown_share=self._unknown_share(question),
             unknown_names=tuple(unknown_names(question, self._known_words)),
             spanish=spanish,
@@ -236,7 +238,8 @@ class Retriever:
             Hit(self.index.passages[int(rows[i])], float(dense[i]), self._highlights(int(rows[i]), query))
             for i in order
         ]
-        return _Found(hits, float(dense.max()) if dense.size else 0.0, answer_type_held is False)
+        asks_position = bool(wanted & POSITION_TYPES) and bool(hits)
+        return _Found(hits, float(dense.max()) if dense.size else 0.0, answer_type_held is False, asks_position)
 
     def _held(self, kinds: frozenset[str], rows: np.ndarray) -> np.ndarray:
         """Which of `rows` hold an answer of any of `kinds`."""

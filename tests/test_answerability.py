@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.answerability import (
     Evidence,
     Thresholds,
@@ -40,6 +42,9 @@ def test_rules() -> None:
     assert not is_answered(_evidence(0.40, spanish=True, shared=()), t)  # Spanish sharing no word with the corpus
     missing = Evidence(best_score=0.9, unknown_share=0.0, unknown_names=(), spanish=False, answer_type_missing=True)
     assert not is_answered(missing, t)  # asks "when", and no passage near the best match holds a date
+    position = Evidence(best_score=0.1, unknown_share=1.0, unknown_names=(), spanish=True, asks_position=True)
+    assert is_answered(position, t)  # "¿Cómo termina el artículo?": about the article itself
+    assert not is_answered(replace(position, unknown_names=("Lula",)), t)
 
 
 def test_shared_words_include_names_and_spanish_cognates() -> None:
@@ -62,3 +67,9 @@ def test_spanish_names_of_corpus_terms_are_not_unknown_names(engine: Engine) -> 
                      "¿Qué quiere Estados Unidos en la región?"):
         assert engine.retriever.retrieve(question, 3).evidence.unknown_names == (), question
     assert engine.retriever.retrieve("¿Qué dijo Petro en la cumbre?", 3).evidence.unknown_names == ("Petro",)
+
+
+def test_questions_about_where_the_article_begins_or_ends_are_answered(engine: Engine) -> None:
+    for question, expected in (("how does it begin?", "#p1"), ("¿Cómo termina el artículo?", "#p23")):
+        answer = engine.ask(question)
+        assert answer.answered and answer.citations[0].passage.id.endswith(expected), question
