@@ -82,14 +82,19 @@ class Speller:
     def from_texts(cls, texts: Iterable[str], english: WordFrequencies) -> Speller:
         return cls((w for text in texts for w in _WORD_RE.findall(text)), english)
 
-    def suggestion(self, word: str) -> str | None:
-        """The word `word` is a typo of, or None when it is fine or nothing is close enough."""
+    def suggestion(self, word: str, *, english: bool = True) -> str | None:
+        """The word `word` is a typo of, or None when it is fine or nothing is close enough.
+
+        With `english=False` only corpus words are candidates: a capitalised word inside a sentence
+        is more likely a name the corpus lacks ("Milei") than a typo of a common word ("Miles").
+        """
         folded = fold(word)
         if not 4 <= len(folded) <= MAX_WORD or folded in self._counts or folded in self._english:
             return None
         limit = 1 if len(folded) < 7 else 2
         ranked = [(d, 0, -self._counts[c], c) for d, c in self._corpus.near(folded, limit)]
-        ranked += [(d, 1, -self._english.zipf(c), c) for d, c in self.prepare().near(folded, limit)]
+        if english:
+            ranked += [(d, 1, -self._english.zipf(c), c) for d, c in self.prepare().near(folded, limit)]
         return min(ranked)[3] if ranked else None
 
     def correct(self, text: str) -> str:
@@ -97,7 +102,8 @@ class Speller:
 
         def repair(match: re.Match[str]) -> str:
             word = match.group(0)
-            fixed = self.suggestion(word)
+            inside = bool(text[: match.start()].strip(" \t¿¡\"'“‘("))
+            fixed = self.suggestion(word, english=not (inside and word[:1].isupper()))
             if fixed is None:
                 return word
             return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed

@@ -8,7 +8,8 @@ from bot.engine import Engine
 from bot.spelling import Speller, edit_distance
 from bot.wordfreqs import WordFrequencies
 
-ENGLISH = WordFrequencies({"article": 5.2, "meeting": 5.3, "found": 5.5, "world": 6.0, "the": 7.7, "navy": 4.6})
+ENGLISH = WordFrequencies({"article": 5.2, "meeting": 5.3, "found": 5.5, "world": 6.0, "the": 7.7, "navy": 4.6,
+                           "miles": 4.9})
 CORPUS = ["Maduro proposed an air and sea fleet", "Skerrit called for dedication", "reintegration of migrants"]
 
 
@@ -26,6 +27,13 @@ def test_repairs_towards_corpus_and_common_english() -> None:
     assert speller.correct("Skeritt on integration") == "Skerrit on integration"
     assert speller.correct("whos the autor of the artcle") == "whos the autor of the article"
     assert speller.correct("end of the meetng") == "end of the meeting"
+
+
+def test_a_capitalised_word_inside_a_sentence_is_only_repaired_towards_the_corpus() -> None:
+    speller = Speller.from_texts(CORPUS, ENGLISH)
+    assert speller.correct("Did Milei attend?") == "Did Milei attend?"  # a name the corpus lacks, not "Miles"
+    assert speller.correct("milei and the fleet") == "miles and the fleet"  # lower case: any close word
+    assert speller.correct("What did Skeritt say?") == "What did Skerrit say?"  # a corpus name
 
 
 def test_leaves_real_words_short_words_and_unmatched_words_alone() -> None:
