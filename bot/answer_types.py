@@ -11,6 +11,12 @@ paragraph comes last are the retriever's to tell (`STRUCTURAL_TYPES`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from bot.catalog import Speaker
+from bot.passages import Passage
 
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
            "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre")
@@ -89,3 +95,24 @@ def wanted_types(question: str) -> frozenset[str]:
 def held_types(text: str) -> frozenset[str]:
     """The kinds of answer a passage's `text` can give (structural kinds aside)."""
     return frozenset(kind for kind, pattern in _HOLDS.items() if pattern.search(text))
+
+
+def passages_holding(passages: Sequence[Passage], speakers: Sequence[Speaker]) -> dict[str, np.ndarray]:
+    """For every kind of answer, a boolean per passage: does it hold one?
+
+    Text kinds come from the passage's words; "speaker" from the catalog's attributions; "first"
+    and "last" from paragraph numbers within each article.
+    """
+    held = [held_types(p.text) for p in passages]
+    holds = {kind: np.array([kind in h for h in held], dtype=bool) for kind in TEXT_TYPES}
+    spoken = {passage_id for s in speakers for passage_id in s.passage_ids}
+    holds["speaker"] = np.array([p.id in spoken for p in passages], dtype=bool)
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    for p in passages:
+        if p.kind == "paragraph" and p.paragraph is not None:
+            first[p.article] = min(first.get(p.article, p.paragraph), p.paragraph)
+            last[p.article] = max(last.get(p.article, p.paragraph), p.paragraph)
+    holds["first"] = np.array([p.paragraph is not None and p.paragraph == first.get(p.article) for p in passages])
+    holds["last"] = np.array([p.paragraph is not None and p.paragraph == last.get(p.article) for p in passages])
+    return holds

@@ -1,9 +1,11 @@
 """Deciding whether the corpus answers a question at all (honest refusal).
 
 Cosine similarity alone does not separate near-misses ("What did Lula say at the summit?") from
-real questions: they share the corpus's vocabulary. Two lexical facts help, both measured on the
-dev set (see eval/README.md): the share of the question's content words the corpus never uses,
-and names or numbers the corpus never mentions.
+real questions: they share the corpus's vocabulary. The retriever gathers more evidence, each
+piece measured on the dev set (see eval/README.md): the share of the question's content words the
+corpus never uses (common English aside), names or numbers it never mentions, for Spanish whether
+any word or cognate is shared at all, and whether a "when / how much / how many" question finds
+that kind of answer near its best match. `is_answered` weighs them, in the order documented there.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ class Evidence:
     """What the answer decision looks at."""
 
     best_score: float  # the best dense cosine among the results
-    unknown_share: float  # share of the question's content words absent from the corpus vocabulary
+    unknown_share: float  # share of the question's content words absent from the corpus, common English aside
     unknown_names: tuple[str, ...]  # names/numbers of the question the corpus never mentions
     spanish: bool
     shared_words: tuple[str, ...] = ()  # question words the corpus uses (or a cognate of them)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.ann import DEFAULT_ANN_THRESHOLD
-from bot.answer_types import DECISIVE_TYPES, POSITION_TYPES, TEXT_TYPES, held_types, wanted_types
+from bot.answer_types import DECISIVE_TYPES, POSITION_TYPES, passages_holding, wanted_types
 from bot.answerability import Evidence, known_words, looks_spanish, shared_words, unknown_names
 from bot.catalog import Speaker
 from bot.cognates import Cognates
@@ -91,23 +91,6 @@ _METADATA_TERMS = ("author writer wrote written journalist reporter byline headl
                    "autor autora escribió escrito periodista publicó publicado publicación fecha medio fuente")
 
 
-def _answer_types_held(passages: Sequence[Passage], speakers: Sequence[Speaker]) -> dict[str, np.ndarray]:
-    """For each kind of answer, which passages hold one (see `bot.answer_types`)."""
-    held = [held_types(p.text) for p in passages]
-    holds = {kind: np.array([kind in h for h in held], dtype=bool) for kind in TEXT_TYPES}
-    spoken = {passage_id for s in speakers for passage_id in s.passage_ids}
-    holds["speaker"] = np.array([p.id in spoken for p in passages], dtype=bool)
-    first: dict[str, int] = {}
-    last: dict[str, int] = {}
-    for p in passages:
-        if p.kind == "paragraph" and p.paragraph is not None:
-            first[p.article] = min(first.get(p.article, p.paragraph), p.paragraph)
-            last[p.article] = max(last.get(p.article, p.paragraph), p.paragraph)
-    holds["first"] = np.array([p.paragraph is not None and p.paragraph == first.get(p.article) for p in passages])
-    holds["last"] = np.array([p.paragraph is not None and p.paragraph == last.get(p.article) for p in passages])
-    return holds
-
-
 def lexical_document(passage: Passage, speakers: Sequence[Speaker]) -> str:
     """What BM25 indexes for a passage: its text, heading, and who speaks in it."""
     names = [
@@ -145,7 +128,7 @@ class Retriever:
         self._known_words = known_words(" ".join([*documents, *(a for _, term in terms for a in term.aliases)]))
         self._cognates = Cognates(self._known_words.words)
         self.frequencies = index.frequencies
-        self._holds = _answer_types_held(index.passages, self.speakers)
+        self._holds = passages_holding(index.passages, self.speakers)
         self.speller = (
             Speller.from_texts(documents, self.frequencies)
             if self.frequencies is not None and self.config.spelling else None
@@ -161,7 +144,7 @@ class Retriever:
         spanish = looks_spanish(question)
         if self.speller is not None and not spanish:  # Spanish words are not English typos
             question = self.speller.correct(question)
-        found = self._search(question, k)
+        found = self._search(question, k, spanish=spanish)
         hits = found.hits
         evidence = Evidence(
             best_score=found.best_score,
@@ -192,9 +175,9 @@ class Retriever:
 
     def search(self, question: str, k: int) -> list[Hit]:
         """The `k` best passages for `question`, best first."""
-        return self._search(question, k).hits
+        return self._search(question, k, spanish=looks_spanish(question)).hits
 
-    def _search(self, question: str, k: int) -> _Found:
+    def _search(self, question: str, k: int, *, spanish: bool) -> _Found:
         """The `k` best passages, and what the refusal needs to know about all passages scored."""
         config = self.config
         query = np.asarray(self.encode_query(question), dtype=np.float32)
@@ -202,7 +185,7 @@ class Retriever:
         lexical = None
         if config.lexical and self.lexical is not None:
             # A Spanish question also asks BM25 for the English words its own words are cognates of.
-            cognates = self._cognates.of(question) if looks_spanish(question) else []
+            cognates = self._cognates.of(question) if spanish else []
             lexical = self.lexical.scores(" ".join([question, *cognates]))
         rows = self._candidates(query, lexical) if n >= config.candidate_threshold else np.arange(n)
 
@@ -224,14 +207,12 @@ class Retriever:
             if top > 0:
                 fused += config.lexical_weight * lexical[rows] / top
 
-        wanted = wanted_types(question) if config.answer_type_weight else frozenset()
-        answer_type_held: bool | None = None
-        if wanted:
-            decisive = wanted & DECISIVE_TYPES
-            if decisive:
-                near_best = dense >= dense.max() - config.answer_type_margin
-                answer_type_held = bool((self._held(decisive, rows) & near_best).any())
-            fused = fused + config.answer_type_weight * self._held(wanted, rows)
+        wanted = wanted_types(question)
+        if wanted and config.answer_type_weight:
+            fused += config.answer_type_weight * self._held(wanted, rows)
+        decisive = wanted & DECISIVE_TYPES
+        near_best = dense >= dense.max() - config.answer_type_margin
+        answer_type_missing = bool(decisive) and not (self._held(decisive, rows) & near_best).any()
 
         order = np.lexsort((rows, -dense, -fused))[: min(k, rows.shape[0])]
         hits = [
@@ -239,7 +220,7 @@ class Retriever:
             for i in order
         ]
         asks_position = bool(wanted & POSITION_TYPES) and bool(hits)
-        return _Found(hits, float(dense.max()) if dense.size else 0.0, answer_type_held is False, asks_position)
+        return _Found(hits, float(dense.max()), answer_type_missing, asks_position)
 
     def _held(self, kinds: frozenset[str], rows: np.ndarray) -> np.ndarray:
         """Which of `rows` hold an answer of any of `kinds`."""
