@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.corpus import Article
 from bot.passages import Passage
@@ -61,30 +62,48 @@ class Citation:
         }
 
 
+Confidence = Literal["high", "medium", "none"]
+"""How sure the bot is that its passages answer: `high` shown as the answer, `medium` shown as a possible
+answer ("This may answer it"), `none` the honest refusal (the passages are then only the closest)."""
+
+CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "none")
+
+
 @dataclass(frozen=True)
 class Answer:
     """What both faces (terminal and Discord) show for a question."""
 
     question: str
-    answered: bool
+    confidence: Confidence
     citations: tuple[Citation, ...]
     searched_for: str | None = None  # the question with typos repaired, when that changed it
+
+    @property
+    def answered(self) -> bool:
+        """Whether the passages are shown as an answer (at either confidence), not only as the closest."""
+        return self.confidence != "none"
 
     def to_dict(self) -> dict[str, object]:
         return {
             "question": self.question,
             "searched_for": self.searched_for,
             "answered": self.answered,
+            "confidence": self.confidence,
             "results": [c.to_dict() for c in self.citations],
         }
 
 
 def build_answer(
-    question: str, hits: list[Hit], articles: dict[str, Article], answered: bool, searched_for: str | None = None
+    question: str,
+    hits: list[Hit],
+    articles: dict[str, Article],
+    confidence: Confidence,
+    searched_for: str | None = None,
 ) -> Answer:
-    """Cite every hit; `answered` says whether they answer the question (else they are only the nearest)."""
+    """Cite every hit; `confidence` says how surely they answer the question (`none`: they are only the nearest)."""
     citations = tuple(
         Citation(rank, hit.score, hit.passage, ArticleRef.of(articles[hit.passage.article]), hit.highlights)
         for rank, hit in enumerate(hits, start=1)
     )
-    return Answer(question, answered and bool(hits), citations, searched_for if searched_for != question else None)
+    return Answer(question, confidence if hits else "none", citations,
+                  searched_for if searched_for != question else None)

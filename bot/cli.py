@@ -151,7 +151,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         try:
             record = engine.ask(line.rstrip("\n"), args.top_k).to_dict()
         except QuestionError as exc:
-            record = {"question": line.strip(), "answered": False, "results": [], "error": str(exc)}
+            record = {"question": line.strip(), "answered": False, "confidence": "none", "results": [], "error": str(exc)}
         print(json.dumps(record, ensure_ascii=False), flush=True)
     return 0
 

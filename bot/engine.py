@@ -117,8 +117,8 @@ class Engine:
         state = self._state  # one snapshot throughout, whatever a concurrent `reload` does
         k = max(1, min(top_k or self.settings.top_k, len(state.index)))
         found = state.retriever.retrieve(cleaned, k)
-        answered = is_answered(found.evidence, self.thresholds)
-        return build_answer(cleaned, found.hits, state.articles, answered, searched_for=found.query)
+        confidence = "high" if is_answered(found.evidence, self.thresholds) else "none"
+        return build_answer(cleaned, found.hits, state.articles, confidence, searched_for=found.query)
 
     def reload(self, *, force: bool = False) -> BuildReport | None:
         """Re-read the corpus and load (or rebuild) its index, then swap them in at once.

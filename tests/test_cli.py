@@ -43,7 +43,7 @@ def test_ask_json_subprocess_puts_the_fleet_paragraph_first(env: dict[str, str])
     result = _run(["ask", "--json", MADURO], env)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)  # exactly one JSON object
-    assert set(answer) == {"question", "searched_for", "answered", "results"}
+    assert set(answer) == {"question", "searched_for", "answered", "confidence", "results"}
     assert answer["searched_for"] is None
     assert answer["question"] == MADURO and answer["answered"] is True
     first = answer["results"][0]
