@@ -12,6 +12,7 @@ import numpy as np
 
 from bot.answer import Answer, build_answer
 from bot.answerability import Thresholds, is_answered
+from bot.atomic import sweep_leftovers
 from bot.catalog import Catalog
 from bot.corpus import Article
 from bot.embedding_cache import EmbeddingCache
@@ -147,13 +148,22 @@ def onnx_dir(settings: Settings, catalog: Catalog) -> Path:
     return settings.index_dir.parent / "onnx" / catalog.model.fingerprint
 
 
-def export_query_model(settings: Settings, catalog: Catalog) -> bool:
-    """Export the model to ONNX for the fast query path, unless already there; False if it cannot be."""
-    from bot.onnx_encoder import META_FILE, OnnxExportError, export_onnx
+def export_query_model(settings: Settings, catalog: Catalog, *, force: bool = False) -> bool:
+    """Make sure a verified ONNX export of the model is there, exporting it again if it is missing or
+    does not verify; False if it cannot be had. `force` re-hashes every file (no cached check).
+
+    Leftovers of exports that were killed midway are removed first.
+    """
+    from bot.onnx_encoder import OnnxExportError, OnnxUnavailable, export_onnx, verify_export
 
     target = onnx_dir(settings, catalog)
-    if (target / META_FILE).is_file():
+    sweep_leftovers(target.parent)
+    try:
+        verify_export(target, trust_stamp=not force)
         return True
+    except OnnxUnavailable as exc:
+        if target.exists():
+            log.warning("the ONNX export at %s is unusable (%s); exporting the model again", target, exc)
     try:
         export_onnx(catalog.model.location, target, model_id=catalog.model.model_id,
                     max_seq_length=catalog.model.max_seq_length)
@@ -236,5 +246,5 @@ def ensure_index(
         "indexed %d passages (%d sentences, %d embedded, the rest cached) in %.1f s",
         report.passages, report.sentences, report.encoded, report.seconds,
     )
-    export_query_model(settings, catalog)
+    export_query_model(settings, catalog, force=force)
     return index, report

@@ -4,17 +4,21 @@
 transformer with mean pooling and L2 normalisation inside the graph, and checks the result against
 sentence-transformers before publishing the folder. `OnnxEmbedder` is the query path: it needs only
 numpy, onnxruntime and tokenizers (together ~0.3 s to import, against ~9 s for sentence-transformers).
+
+The export records the size and SHA-256 of its files in onnx_meta.json, and `verify_export` checks
+them before a model is used: a damaged model would otherwise load and give wrong answers silently.
+Hashing model.onnx (~90 MB) costs ~0.12 s, a seventh of a terminal answer, so after a full check the
+files' identity (size, mtime, ctime, inode) is noted in verified.json and later starts re-hash only
+when that changed (`bench/onnx_verify.py` measures both).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
 import os
-import shutil
-import tempfile
-import uuid
 import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -23,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bot.atomic import atomic_directory, write_json
+
 if TYPE_CHECKING:
     import onnxruntime
     import tokenizers
@@ -30,7 +36,8 @@ if TYPE_CHECKING:
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 META_FILE = "onnx_meta.json"
-FORMAT_VERSION = 1
+VERIFIED_FILE = "verified.json"  # a cache of the last full check, see verify_export
+FORMAT_VERSION = 2  # 2: sizes and SHA-256 of model.onnx and tokenizer.json under "files"
 DEFAULT_OPSET = 17  # first opset with a native LayerNormalization; ORT has run it for years
 DEFAULT_THREADS = 1
 OUTPUT_NAME = "sentence_embedding"
@@ -54,7 +61,11 @@ class OnnxExportError(RuntimeError):
 
 
 class OnnxEmbedder:
-    """Embeds texts with an `export_onnx` folder: L2-normalised float32 rows, like sentence-transformers."""
+    """Embeds texts with an `export_onnx` folder: L2-normalised float32 rows, like sentence-transformers.
+
+    The folder's files are checked against the checksums recorded at export (`verify_export`);
+    a damaged or incomplete export raises `OnnxUnavailable`.
+    """
 
     def __init__(self, onnx_dir: Path, *, threads: int | None = None) -> None:
         if threads is not None and threads < 1:
@@ -67,13 +78,7 @@ class OnnxEmbedder:
 
         onnx_dir = Path(onnx_dir)
         model_path, tokenizer_path = onnx_dir / MODEL_FILE, onnx_dir / TOKENIZER_FILE
-        meta = _read_meta(onnx_dir / META_FILE)
-        try:
-            size = model_path.stat().st_size
-        except OSError as exc:
-            raise OnnxUnavailable(f"no ONNX model at {model_path}: {exc}") from exc
-        if size != meta["onnx_bytes"]:
-            raise OnnxUnavailable(f"{model_path} is {size} bytes, expected {meta['onnx_bytes']}")
+        meta = verify_export(onnx_dir)
 
         try:
             tokenizer = Tokenizer.from_file(str(tokenizer_path))
@@ -167,12 +172,78 @@ def _read_meta(path: Path) -> dict[str, Any]:
         meta = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise OnnxUnavailable(f"cannot read {path}: {exc}") from exc
-    required = ("model_id", "dimension", "max_seq_length", "pad_token_id", "onnx_bytes")
+    required = ("model_id", "dimension", "max_seq_length", "pad_token_id", "files")
     if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
         raise OnnxUnavailable(f"{path} is not an ONNX export of format {FORMAT_VERSION}")
     if any(key not in meta for key in required) or meta.get("pooling") != "mean":
         raise OnnxUnavailable(f"{path} lacks {required} or mean pooling")
+    files = meta["files"]
+    if not isinstance(files, dict) or not {MODEL_FILE, TOKENIZER_FILE} <= set(files) or not all(
+        isinstance(entry, dict) and isinstance(entry.get("bytes"), int) and isinstance(entry.get("sha256"), str)
+        for entry in files.values()
+    ):
+        raise OnnxUnavailable(f"{path} does not record the size and SHA-256 of {MODEL_FILE} and {TOKENIZER_FILE}")
     return meta
+
+
+def file_record(path: Path) -> dict[str, Any]:
+    """What onnx_meta.json records of an exported file: its size and SHA-256."""
+    return {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _identity(path: Path) -> list[int]:
+    """What changes when a file is written or replaced: size, mtime, ctime (not settable), inode, device."""
+    info = path.stat()
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
+
+
+def verify_export(onnx_dir: Path, *, trust_stamp: bool = True) -> dict[str, Any]:
+    """Check an export's files against the sizes and SHA-256 in its onnx_meta.json; return the metadata.
+
+    Raises `OnnxUnavailable` naming the first missing, resized or altered file. A full check is
+    noted in verified.json (files' size, mtime, ctime, inode); with `trust_stamp`, files whose
+    identity still matches that note are not hashed again. Writing the note is best-effort.
+    """
+    onnx_dir = Path(onnx_dir)
+    meta = _read_meta(onnx_dir / META_FILE)
+    identities: dict[str, list[int]] = {}
+    for name, expected in sorted(meta["files"].items()):
+        path = onnx_dir / name
+        try:
+            identities[name] = _identity(path)
+        except OSError as exc:
+            raise OnnxUnavailable(f"missing ONNX export file {path} ({exc.strerror or exc})") from exc
+        if identities[name][0] != expected["bytes"]:
+            raise OnnxUnavailable(f"{path} is {identities[name][0]} bytes, expected {expected['bytes']}")
+    stamp = {"meta_sha256": _sha256(onnx_dir / META_FILE), "files": identities}
+    if trust_stamp and _read_stamp(onnx_dir) == stamp:
+        return meta
+    for name, expected in sorted(meta["files"].items()):
+        path = onnx_dir / name
+        try:
+            actual = _sha256(path)
+        except OSError as exc:
+            raise OnnxUnavailable(f"cannot read {path} ({exc.strerror or exc})") from exc
+        if actual != expected["sha256"]:
+            raise OnnxUnavailable(f"{path} is damaged: its SHA-256 differs from the one recorded at export")
+    with contextlib.suppress(OSError):  # a read-only export is checked in full on every start
+        write_json(onnx_dir / VERIFIED_FILE, stamp)
+    return meta
+
+
+def _read_stamp(onnx_dir: Path) -> object:
+    try:
+        return json.loads((onnx_dir / VERIFIED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def export_onnx(
@@ -192,35 +263,14 @@ def export_onnx(
     sentence-transformers on probe texts.
     """
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    try:
-        tmp.chmod(0o755)
+    with atomic_directory(out_dir) as tmp:
         try:
             _export_into(str(model_name_or_path), tmp, model_id, max_seq_length, opset)
         except (OnnxExportError, OnnxUnavailable) as exc:
             raise OnnxExportError(str(exc)) from exc
         except Exception as exc:  # torch/transformers raise many types; the caller needs one
             raise OnnxExportError(f"ONNX export of {model_name_or_path!r} failed: {exc!r}") from exc
-        _replace_dir(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    """Move `new` to `target`; an existing `target` is swapped out first (rename(2) needs that)."""
-    if not target.exists():
-        new.replace(target)
-        return
-    old = target.replace(target.with_name(f".{target.name}.{uuid.uuid4().hex}.old"))
-    try:
-        new.replace(target)
-    except BaseException:
-        old.replace(target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _export_into(source: str, tmp: Path, model_id: str | None, max_seq_length: int | None, opset: int) -> None:
@@ -290,7 +340,6 @@ def _export_into(source: str, tmp: Path, model_id: str | None, max_seq_length: i
 
     import onnxruntime
 
-    onnx_bytes = (tmp / MODEL_FILE).read_bytes()
     meta: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "model_id": model_id or source,
@@ -305,8 +354,7 @@ def _export_into(source: str, tmp: Path, model_id: str | None, max_seq_length: i
         "pad_token_id": int(hf_tokenizer.pad_token_id or 0),
         "opset": opset,
         "attn_implementation": "eager",
-        "onnx_bytes": len(onnx_bytes),
-        "onnx_sha256": hashlib.sha256(onnx_bytes).hexdigest(),
+        "files": {name: file_record(tmp / name) for name in (MODEL_FILE, TOKENIZER_FILE)},
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": {
             "torch": torch.__version__,
@@ -315,11 +363,11 @@ def _export_into(source: str, tmp: Path, model_id: str | None, max_seq_length: i
             "onnxruntime": onnxruntime.__version__,
         },
     }
-    del onnx_bytes
-    _write_json(tmp / META_FILE, meta)
+    write_json(tmp / META_FILE, meta)
 
     meta["export_check_min_cosine"] = _check_against(model, tmp)
-    _write_json(tmp / META_FILE, meta)
+    write_json(tmp / META_FILE, meta)
+    verify_export(tmp, trust_stamp=False)  # notes the final metadata in verified.json
 
 
 def _check_supported(model: Any) -> tuple[int, int]:
@@ -377,7 +425,3 @@ def _check_against(model: Any, onnx_dir: Path) -> float:
     if not worst >= _MIN_EXPORT_COSINE:
         raise OnnxExportError(f"ONNX embeddings disagree with sentence-transformers (min cosine {worst:.6f})")
     return worst
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -18,10 +19,13 @@ from bot.onnx_encoder import (
     META_FILE,
     MODEL_FILE,
     TOKENIZER_FILE,
+    VERIFIED_FILE,
     OnnxEmbedder,
     OnnxExportError,
     OnnxUnavailable,
     export_onnx,
+    file_record,
+    verify_export,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,12 +98,15 @@ def reference(st_model: Any) -> np.ndarray:
     return st_model.encode(QUESTIONS, normalize_embeddings=True, convert_to_numpy=True)
 
 
-def test_export_writes_the_three_files_and_metadata(onnx_dir: Path) -> None:
-    assert sorted(p.name for p in onnx_dir.iterdir()) == sorted([MODEL_FILE, TOKENIZER_FILE, META_FILE])
+def test_export_writes_the_model_tokenizer_and_metadata_with_checksums(onnx_dir: Path) -> None:
+    names = sorted(p.name for p in onnx_dir.iterdir())
+    assert names == sorted([MODEL_FILE, TOKENIZER_FILE, META_FILE, VERIFIED_FILE])
     meta = json.loads((onnx_dir / META_FILE).read_text())
     assert meta["model_id"] == MODEL_ID
     assert (meta["dimension"], meta["max_seq_length"], meta["pooling"], meta["normalize"]) == (384, 256, "mean", True)
-    assert meta["onnx_bytes"] == (onnx_dir / MODEL_FILE).stat().st_size
+    for name in (MODEL_FILE, TOKENIZER_FILE):
+        digest = hashlib.sha256((onnx_dir / name).read_bytes()).hexdigest()
+        assert meta["files"][name] == {"bytes": (onnx_dir / name).stat().st_size, "sha256": digest}
     assert meta["export_check_min_cosine"] >= 0.9999
     assert {"torch", "transformers", "sentence_transformers", "onnxruntime"} <= set(meta["versions"])
     tokenizer = json.loads((onnx_dir / TOKENIZER_FILE).read_text())
@@ -185,10 +192,30 @@ def _copy_export(onnx_dir: Path, dest: Path, *, link_model: bool = True) -> Path
     return dest
 
 
+def _record_as_exported(export: Path, name: str) -> None:
+    """Make onnx_meta.json record `name` as it is now (as if the export had written it so)."""
+    meta = json.loads((export / META_FILE).read_text())
+    meta["files"][name] = file_record(export / name)
+    (export / META_FILE).write_text(json.dumps(meta))
+
+
+def _alter_in_place(path: Path, offset: int, *, keep_mtime: bool = False) -> None:
+    """Flip a few bytes at `offset` without changing the file's size (as disk damage would)."""
+    before = path.stat()
+    with path.open("r+b") as handle:
+        handle.seek(offset)
+        original = handle.read(16)
+        handle.seek(offset)
+        handle.write(bytes(b ^ 0x55 for b in original))
+    if keep_mtime:
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
 def test_bundled_tokenizer_json_is_reconfigured(onnx_dir: Path, model_path: str, tmp_path: Path) -> None:
     """The model folder's own tokenizer.json pads to 128 and cuts at 128; the embedder must undo both."""
     copy = _copy_export(onnx_dir, tmp_path / "x")
     shutil.copy(Path(model_path) / TOKENIZER_FILE, copy / TOKENIZER_FILE)
+    _record_as_exported(copy, TOKENIZER_FILE)
     expected = OnnxEmbedder(onnx_dir).encode(QUESTIONS)
     np.testing.assert_allclose(OnnxEmbedder(copy).encode(QUESTIONS), expected, atol=1e-5)
 
@@ -197,7 +224,6 @@ def test_missing_model_raises_unavailable(onnx_dir: Path, tmp_path: Path) -> Non
     broken = _copy_export(onnx_dir, tmp_path / "x", link_model=False)
     with pytest.raises(OnnxUnavailable, match=r"model\.onnx"):
         OnnxEmbedder(broken)
-    assert issubclass(OnnxUnavailable, RuntimeError)
 
 
 def test_truncated_model_raises_unavailable(onnx_dir: Path, tmp_path: Path) -> None:
@@ -210,11 +236,43 @@ def test_truncated_model_raises_unavailable(onnx_dir: Path, tmp_path: Path) -> N
 def test_same_size_garbage_model_raises_unavailable(onnx_dir: Path, tmp_path: Path) -> None:
     broken = _copy_export(onnx_dir, tmp_path / "x", link_model=False)
     (broken / MODEL_FILE).write_bytes(b"\xff" * (onnx_dir / MODEL_FILE).stat().st_size)
-    with pytest.raises(OnnxUnavailable, match="cannot load ONNX model"):
+    with pytest.raises(OnnxUnavailable, match="damaged"):
         OnnxEmbedder(broken)
 
 
-@pytest.mark.parametrize("damage", ["no tokenizer", "bad tokenizer", "no meta", "bad meta", "old meta"])
+def test_altered_weights_of_the_same_size_are_refused_not_used(onnx_dir: Path, tmp_path: Path) -> None:
+    """Damage inside the weights still loads and runs in ONNX Runtime: only the checksum catches it."""
+    broken = _copy_export(onnx_dir, tmp_path / "x", link_model=False)
+    shutil.copy(onnx_dir / MODEL_FILE, broken / MODEL_FILE)
+    _alter_in_place(broken / MODEL_FILE, (onnx_dir / MODEL_FILE).stat().st_size // 2)
+    with pytest.raises(OnnxUnavailable, match=r"model\.onnx is damaged"):
+        OnnxEmbedder(broken)
+
+
+def test_damage_after_a_verified_start_is_caught_even_with_the_old_mtime(onnx_dir: Path, tmp_path: Path) -> None:
+    """The cached check (verified.json) is keyed on ctime too, which no write can preserve."""
+    export = _copy_export(onnx_dir, tmp_path / "x", link_model=False)
+    shutil.copy(onnx_dir / MODEL_FILE, export / MODEL_FILE)
+    OnnxEmbedder(export)  # a full check, noted in verified.json
+    assert verify_export(export)["model_id"] == MODEL_ID  # and trusted on the next start
+    _alter_in_place(export / MODEL_FILE, 1_000_000, keep_mtime=True)
+    with pytest.raises(OnnxUnavailable, match="damaged"):
+        OnnxEmbedder(export)
+
+
+def test_a_forged_verified_note_does_not_skip_the_check_when_the_metadata_changed(
+    onnx_dir: Path, tmp_path: Path
+) -> None:
+    export = _copy_export(onnx_dir, tmp_path / "x")
+    verify_export(export)
+    meta = json.loads((export / META_FILE).read_text())
+    meta["files"][TOKENIZER_FILE]["sha256"] = "0" * 64  # a different export's record, same files
+    (export / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(OnnxUnavailable, match=r"tokenizer\.json is damaged"):
+        verify_export(export)
+
+
+@pytest.mark.parametrize("damage", ["no tokenizer", "bad tokenizer", "no meta", "bad meta", "old meta", "no checksums"])
 def test_damaged_files_raise_unavailable(onnx_dir: Path, tmp_path: Path, damage: str) -> None:
     broken = _copy_export(onnx_dir, tmp_path / "x")
     if damage == "no tokenizer":
@@ -225,6 +283,9 @@ def test_damaged_files_raise_unavailable(onnx_dir: Path, tmp_path: Path, damage:
         (broken / META_FILE).unlink()
     elif damage == "bad meta":
         (broken / META_FILE).write_text("[]")
+    elif damage == "no checksums":
+        meta = json.loads((broken / META_FILE).read_text())
+        (broken / META_FILE).write_text(json.dumps({**meta, "files": {}}))
     else:
         meta = json.loads((broken / META_FILE).read_text())
         (broken / META_FILE).write_text(json.dumps({**meta, "format_version": 0}))

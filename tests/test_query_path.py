@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bot.catalog import Catalog
+from bot.cli import main
 from bot.embeddings import SentenceTransformerEmbedder
-from bot.engine import Engine, query_encoder
+from bot.engine import Engine, onnx_dir, query_encoder
 from bot.evaluation import load_questions
-from bot.onnx_encoder import OnnxEmbedder
+from bot.onnx_encoder import MODEL_FILE, OnnxEmbedder, verify_export
 from bot.retrieval import Retriever
 from bot.settings import Settings
 from tests.conftest import make_settings
@@ -55,3 +57,37 @@ def test_falls_back_to_sentence_transformers_with_a_log_line(
     assert isinstance(encoder, SentenceTransformerEmbedder)
     assert "using sentence-transformers" in caplog.text
     assert encoder.encode(["who wrote it?"]).shape == (1, 384)
+
+
+def _private_copy(engine: Engine, root: Path) -> Settings:
+    """Settings over a copy of the session's index, embedding cache and ONNX export (copied: it gets damaged)."""
+    shared = engine.settings.index_dir.parent
+    for name in ("index", "embedding-cache", "onnx"):
+        shutil.copytree(shared / name, root / name)
+    return make_settings(root)
+
+
+def test_altered_model_weights_are_exported_again_not_used(engine: Engine, tmp_path: Path) -> None:
+    settings = _private_copy(engine, tmp_path)
+    catalog = Catalog.from_settings(settings)
+    model = onnx_dir(settings, catalog) / MODEL_FILE
+    with model.open("r+b") as handle:  # same size: ONNX Runtime would load and run it
+        handle.seek(model.stat().st_size // 2)
+        handle.write(b"\x00" * 64)
+    encoder = query_encoder(settings, catalog)
+    assert isinstance(encoder, OnnxEmbedder)
+    verify_export(onnx_dir(settings, catalog), trust_stamp=False)
+    question = ["What did Maduro propose?"]
+    assert float(encoder.encode(question)[0] @ engine.embedder().encode(question)[0]) >= 0.9999
+
+
+def test_index_force_exports_a_deleted_model_again(engine: Engine, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _private_copy(engine, tmp_path)
+    target = onnx_dir(settings, Catalog.from_settings(settings))
+    (target / MODEL_FILE).unlink()
+    for name, value in (("SUMMIT_BOT_INDEX_DIR", settings.index_dir), ("SUMMIT_BOT_STATE_DIR", settings.state_dir)):
+        monkeypatch.setenv(name, str(value))
+    assert main(["index", "--force"]) == 0
+    verify_export(target, trust_stamp=False)
+    assert isinstance(query_encoder(settings, Catalog.from_settings(settings)), OnnxEmbedder)
