@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 Q ?= What did Maduro propose for the region's food supply?
 
-.PHONY: install ask run index test lint eval bench clean
+.PHONY: install ask run index test lint eval bench clean messages
 
 install: $(STAMP)
 
@@ -40,6 +40,13 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 	$(BIN)/summit-bot eval eval/dev_questions.jsonl --check eval/floors.json --misses 0
+
+# Bring every catalog (bot/locales/<lang>/LC_MESSAGES/summit_bot.po) up to date with the code and the corpus:
+# new messages arrive empty, changed ones fuzzy; translate them, then `make test` checks nothing is missing.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k n_:1,2 -k p_:1c,2 -k loc:1c,2 --no-location --sort-output \
+		--project summit-bot -o $(VENV)/summit_bot.pot .
+	$(BIN)/pybabel update -i $(VENV)/summit_bot.pot -d bot/locales -D summit_bot --no-wrap --ignore-obsolete
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from bot import __version__
+from bot.i18n import LANGUAGES, Texts, language_from_env, texts
 
 if TYPE_CHECKING:
     from bot.answer import Answer
@@ -42,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"summit-bot {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details (DEBUG)")
     parser.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
+    parser.add_argument("--lang", choices=LANGUAGES, default=None,
+                        help="language of what the bot writes around the quoted passages (default: from LANG; "
+                             "the passages stay verbatim)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     ask = sub.add_parser("ask", help="answer a question with cited passages")
@@ -138,12 +142,12 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         try:  # check before loading anything heavy
             clean_question(args.question, max_chars=settings.max_question_chars)
         except QuestionError as exc:
-            raise CliError(str(exc), code=2) from None
+            raise CliError(exc.message(_texts(args)), code=2) from None
 
     engine = Engine.open(settings, progress=sys.stderr.isatty())
     if not batch:
         answer = engine.ask(args.question, args.top_k)
-        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else render_answer(answer))
+        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else render_answer(answer, _texts(args)))
         return 0
     for line in sys.stdin:
         if not line.strip():
@@ -151,9 +155,15 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         try:
             record = engine.ask(line.rstrip("\n"), args.top_k).to_dict()
         except QuestionError as exc:
-            record = {"question": line.strip(), "answered": False, "confidence": "none", "results": [], "error": str(exc)}
+            record = {"question": line.strip(), "answered": False, "confidence": "none", "results": [],
+                      "error": str(exc)}
         print(json.dumps(record, ensure_ascii=False), flush=True)
     return 0
+
+
+def _texts(args: argparse.Namespace) -> Texts:
+    """The language of the framing the terminal prints: `--lang`, else the environment's (LANG=es_ES.UTF-8 → es)."""
+    return texts(args.lang or language_from_env())
 
 
 def _style(text: str, code: str) -> str:
@@ -171,18 +181,26 @@ def _highlighted(text: str, spans: Iterable[Sequence[int]]) -> str:
     return "".join(out)
 
 
-def render_answer(answer: Answer) -> str:
+def render_answer(answer: Answer, t: Texts | None = None) -> str:
     """The readable terminal form of an answer: each passage quoted, cited and scored."""
     import textwrap
 
-    lines = [_style(f"Q: {answer.question}", "1")]
+    from bot.framing import MAYBE, VERBATIM, citation_label
+
+    t = t or texts()
+    lines = [_style(t._("Q: {question}", question=answer.question), "1")]
     if answer.searched_for:
-        lines.append(_style(f"   (searched for: {answer.searched_for})", "2"))
+        lines.append(_style("   " + t._("(searched for: {query})", query=answer.searched_for), "2"))
     lines.append("")
     if not answer.answered:
-        lines += ["The summit coverage I have does not answer this. Nearest passages, for transparency:", ""]
+        lines += [t._("The summit coverage I have does not answer this. Nearest passages, for transparency:"), ""]
+    elif answer.confidence == "medium":
+        lines += [_style(t._(MAYBE) + ":", "1;33"), ""]
+    if answer.citations and t.lang != "en":
+        lines += [_style(f"({t._(VERBATIM)})", "2"), ""]
     for citation in answer.citations:
-        head = f"[{citation.rank}] {citation.label}  (score {citation.score:.2f})"
+        head = t._("[{rank}] {label}  (score {score})", rank=citation.rank, label=citation_label(citation, t),
+                   score=t.number(citation.score, 2))
         lines.append(_style(head, "1;36"))
         body = _highlighted(citation.passage.text, citation.highlights)
         for paragraph in body.split("\n"):
@@ -219,9 +237,12 @@ def _leaders(args: argparse.Namespace, settings: Settings) -> int:
             for s in speakers
         ], ensure_ascii=False, indent=2))
         return 0
+    from bot.framing import person_line
+
+    t = _texts(args)
     for s in speakers:
         where = ", ".join(pid.split("#", 1)[1] for pid in s.passage_ids) or "—"
-        print(f"{s.person.name} — {s.person.office} of {s.person.country}  [{s.article.slug}: {where}]")
+        print(f"{person_line(s.person, t)}  [{s.article.slug}: {where}]")
     return 0
 
 
@@ -235,10 +256,12 @@ def _sources(args: argparse.Namespace, settings: Settings) -> int:
             for s in sources
         ], ensure_ascii=False, indent=2))
         return 0
+    t = _texts(args)
     for s in sources:
         a = s.article
-        details = " · ".join(x for x in (a.author, a.outlet, a.published and a.published.isoformat(), a.url) if x)
-        print(f"{a.title}\n    {details} · {s.passages} passages  [{a.slug}]")
+        details = [a.author, a.outlet, a.published and t.date(a.published), a.url,
+                   t.n_("{n} passage", "{n} passages", s.passages)]
+        print(f"{a.title}\n    {' · '.join(x for x in details if x)}  [{a.slug}]")
     return 0
 
 

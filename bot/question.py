@@ -5,9 +5,28 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.i18n import N_, Texts, texts
+
+EMPTY = N_("Please ask a question in words, for example: {example}")
+TOO_LONG = N_("That question is {length} characters long; please keep it under {limit}.")
+EXAMPLE = N_("What did Maduro propose?")
+
 
 class QuestionError(ValueError):
-    """A question that cannot be answered as given; the message is safe to show the user."""
+    """A question that cannot be answered as given; `str()` is the English message, safe to show the user.
+
+    `message(t)` gives it in another language: the message is kept as a catalog entry and its values.
+    """
+
+    def __init__(self, template: str, **values: object) -> None:
+        self.template = template
+        self.values = values
+        super().__init__(self.message(texts("en")))
+
+    def message(self, t: Texts) -> str:
+        """The message in the language of `t`."""
+        extra = {"example": t._(EXAMPLE)} if "{example}" in self.template else {}
+        return t._(self.template, **self.values, **extra)
 
 
 # Zero-width and bidirectional controls: invisible, and they only confuse tokenisation.
@@ -24,7 +43,7 @@ def clean_question(text: str, *, max_chars: int) -> str:
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Zl", "Zp") else ch for ch in text)
     text = re.sub(r"\s+", " ", text).strip()
     if not text or not any(ch.isalnum() for ch in text):
-        raise QuestionError("Please ask a question in words, for example: What did Maduro propose?")
+        raise QuestionError(EMPTY)
     if len(text) > max_chars:
-        raise QuestionError(f"That question is {len(text)} characters long; please keep it under {max_chars}.")
+        raise QuestionError(TOO_LONG, length=len(text), limit=max_chars)
     return text

@@ -15,6 +15,7 @@ from bot.settings import Settings
 
 from .cooldown import UserCooldown
 from .sync import SyncResult, sync_commands
+from .translator import CatalogTranslator
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class SummitBot(commands.Bot):
         self._answer_slots = asyncio.Semaphore(settings.max_concurrent_answers)
 
     async def setup_hook(self) -> None:
+        await self.tree.set_translator(CatalogTranslator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.sync_result = await sync_commands(self.tree, self.settings, force=self.force_sync)

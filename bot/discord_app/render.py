@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 import discord
 
 from bot.answer import Answer, ArticleRef, Citation
+from bot.framing import ENGLISH, MAYBE, VERBATIM, citation_label
+from bot.i18n import N_, Texts
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -26,11 +28,12 @@ MAX_PASSAGES = 3
 ELLIPSIS = "…"
 
 ANSWER_COLOUR = discord.Colour(0x2E7D32)
+MAYBE_COLOUR = discord.Colour(0xF9A825)
 NOT_COVERED_COLOUR = discord.Colour.light_grey()
 
-NOT_COVERED = (
+NOT_COVERED = N_(
     "This is not covered in the summit coverage I have. Try rephrasing the question, or use "
-    "`/leaders` to see who spoke and `/leader` to read what each of them said."
+    "{leaders} to see who spoke and {leader} to read what each of them said."
 )
 
 _MENTION_RE = re.compile(r"@(everyone|here|[!&]?\d+)")
@@ -132,38 +135,56 @@ def link(url: str | None) -> str | None:
     return url.replace("(", "%28").replace(")", "%29")
 
 
-def human_date(published: str | None) -> str | None:
-    """"2025-02-06" → "6 February 2025" (unparsable dates are shown as given)."""
+def human_date(published: str | None, t: Texts = ENGLISH) -> str | None:
+    """"2025-02-06" → "6 February 2025" / "6 de febrero de 2025" (unparsable dates are shown as given)."""
     if not published:
         return None
     try:
         day = dt.date.fromisoformat(published)
     except ValueError:
         return published
-    return f"{day.day} {day:%B %Y}"
+    return t.date(day)
 
 
-def source_line(article: ArticleRef) -> str:
+def source_line(article: ArticleRef, t: Texts = ENGLISH) -> str:
     """Title · author · date, as shown in footers."""
-    return " · ".join(x for x in (article.title, article.author, human_date(article.published)) if x)
+    return " · ".join(x for x in (article.title, article.author, human_date(article.published, t)) if x)
+
+
+def slash(t: Texts, command: str, *, client_language_known: bool = True) -> str:
+    """`/command` as the reader's Discord client shows it (`/preguntar` for a Spanish client).
+
+    When the reply's language comes from the question rather than the client (a mention), the
+    client may still show English names: both are given, "`/preguntar` (`/ask`)".
+    """
+    local = t.p_("command name", command)
+    if local == command or client_language_known:
+        return f"`/{local}`"
+    return f"`/{local}` (`/{command}`)"
+
+
+def slash_names(t: Texts, *, client_language_known: bool = True) -> dict[str, str]:
+    """Every command as `slash` writes it, for messages with `{ask}`, `{leaders}`… placeholders."""
+    return {name: slash(t, name, client_language_known=client_language_known)
+            for name in ("ask", "leaders", "leader", "sources", "about")}
 
 
 # -- answers -----------------------------------------------------------------------------------
 
 
-def citation_heading(citation: Citation, *, with_article: bool = False) -> str:
+def citation_heading(citation: Citation, *, with_article: bool = False, t: Texts = ENGLISH) -> str:
     """`**[1]** [Section — ¶9](url)`, or bold and unlinked when the article has no url."""
     url = link(citation.article.url)
-    label = escape(citation.label).replace("[", "\\[").replace("]", "\\]")
+    label = escape(citation_label(citation, t)).replace("[", "\\[").replace("]", "\\]")
     heading = f"**[{citation.rank}]** [{label}]({url})" if url else f"**[{citation.rank}] {label}**"
     if with_article:
         heading += " · " + fit(citation.article.title, 120)
     return heading
 
 
-def citation_block(citation: Citation, limit: int, *, with_article: bool = False) -> str:
+def citation_block(citation: Citation, limit: int, *, with_article: bool = False, t: Texts = ENGLISH) -> str:
     """The cited heading, then the passage quoted verbatim (cut to fit `limit` if it must be)."""
-    heading = citation_heading(citation, with_article=with_article)
+    heading = citation_heading(citation, with_article=with_article, t=t)
     spans = citation.highlights
 
     def render(text: str) -> str:
@@ -172,36 +193,49 @@ def citation_block(citation: Citation, limit: int, *, with_article: bool = False
     return heading + "\n" + fit(citation.passage.text, max(0, limit - len(heading) - 1), render)
 
 
-def answer_embed(answer: Answer) -> discord.Embed:
-    """The answer (first passage) and up to two "see also" passages, or the not-covered message."""
+def answer_embed(answer: Answer, t: Texts = ENGLISH, *, client_language_known: bool = True) -> discord.Embed:
+    """The answer (first passage) and up to two "see also" passages, or the not-covered message.
+
+    A `medium` answer is labelled "This may answer it" (and coloured apart). In any language but
+    English the footer says that the passages are quoted verbatim from the English original.
+    """
     if not answer.answered or not answer.citations:
-        return not_covered_embed(answer.question, answer.searched_for)
+        return not_covered_embed(answer.question, answer.searched_for, t,
+                                 client_language_known=client_language_known)
     first, *rest = answer.citations[:MAX_PASSAGES]
-    embed = discord.Embed(title=fit(answer.question, TITLE_MAX), colour=ANSWER_COLOUR, url=link(first.article.url))
-    footer = source_line(first.article)
-    if answer.searched_for:
-        footer = f"{searched_line(answer.searched_for)}\n{footer}"
-    embed.set_footer(text=fit(footer, FOOTER_MAX, inert))
+    maybe = answer.confidence == "medium"
+    embed = discord.Embed(title=fit(answer.question, TITLE_MAX), colour=MAYBE_COLOUR if maybe else ANSWER_COLOUR,
+                          url=link(first.article.url))
+    if maybe:
+        embed.set_author(name=t._(MAYBE))
+    lines = [searched_line(answer.searched_for, t)] if answer.searched_for else []
+    if t.lang != ENGLISH.lang:
+        lines.append(t._(VERBATIM))
+    lines.append(source_line(first.article, t))
+    embed.set_footer(text=fit("\n".join(lines), FOOTER_MAX, inert))
     for citation in rest:
         other = citation.article.slug != first.article.slug
-        embed.add_field(name="See also", value=citation_block(citation, FIELD_VALUE_MAX, with_article=other),
-                        inline=False)
+        embed.add_field(name=t._("See also"),
+                        value=citation_block(citation, FIELD_VALUE_MAX, with_article=other, t=t), inline=False)
     budget = min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(embed))
-    embed.description = citation_block(first, budget)
+    embed.description = citation_block(first, budget, t=t)
     return embed
 
 
-def not_covered_embed(question: str, searched_for: str | None = None) -> discord.Embed:
+def not_covered_embed(question: str, searched_for: str | None = None, t: Texts = ENGLISH, *,
+                      client_language_known: bool = True) -> discord.Embed:
     """The honest refusal: no passage is presented as an answer."""
-    embed = discord.Embed(title=fit(question, TITLE_MAX), description=NOT_COVERED, colour=NOT_COVERED_COLOUR)
+    names = slash_names(t, client_language_known=client_language_known)
+    embed = discord.Embed(title=fit(question, TITLE_MAX), description=t._(NOT_COVERED, **names),
+                          colour=NOT_COVERED_COLOUR)
     if searched_for:
-        embed.set_footer(text=fit(searched_line(searched_for), FOOTER_MAX, inert))
+        embed.set_footer(text=fit(searched_line(searched_for, t), FOOTER_MAX, inert))
     return embed
 
 
-def searched_line(searched_for: str) -> str:
+def searched_line(searched_for: str, t: Texts = ENGLISH) -> str:
     """The footer line telling what was searched after typo repair (footers show no markdown)."""
-    return f"Searched for: {searched_for}"
+    return t._("Searched for: {query}", query=searched_for)
 
 
 # -- checks ------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import discord
 from bot.answer import ArticleRef, Citation
 from bot.catalog import Source, Speaker
 from bot.engine import IndexInfo
+from bot.framing import ENGLISH, VERBATIM, office_and_country, person_line, section_name
+from bot.i18n import Texts
 from bot.passages import Passage
 
 from .render import (
@@ -24,6 +26,7 @@ from .render import (
     human_date,
     link,
     plain,
+    slash_names,
     source_line,
 )
 
@@ -64,40 +67,42 @@ def paragraph_ranges(numbers: Sequence[int]) -> str:
     return ", ".join(f"¶{r[0]}" if len(r) == 1 else f"¶{r[0]}–{r[-1]}" for r in runs)
 
 
-def where_quoted(speaker: Speaker, passage: PassageLookup) -> str:
+def where_quoted(speaker: Speaker, passage: PassageLookup, t: Texts = ENGLISH) -> str:
     """One line: the sections and paragraphs where the article quotes or reports `speaker`."""
     sections: dict[str, list[int]] = {}
     for passage_id in speaker.passage_ids:
         p = passage(passage_id)
         if p.paragraph is not None:
-            sections.setdefault(p.section or "Introduction", []).append(p.paragraph)
+            sections.setdefault(section_name(p.section, t), []).append(p.paragraph)
     if not sections:
-        return "named in the article, not quoted"
+        return t._("named in the article, not quoted")
     text = "; ".join(f"{escape(section)} — {paragraph_ranges(numbers)}" for section, numbers in sections.items())
     url = link(speaker.article.url)
     return f"[{text}]({url})" if url else text
 
 
-def leaders_embeds(speakers: Sequence[Speaker], passage: PassageLookup) -> list[discord.Embed]:
+def leaders_embeds(speakers: Sequence[Speaker], passage: PassageLookup, t: Texts = ENGLISH) -> list[discord.Embed]:
     """Every head of state or government in the corpus metadata, with where each one speaks."""
     articles = {s.article.slug: s.article for s in speakers}
     blocks = []
     for s in speakers:
-        where = where_quoted(s, passage)
+        where = where_quoted(s, passage, t)
         if len(articles) > 1:
             where += " · " + fit(s.article.title, 80)
-        blocks.append(f"**{escape(s.person.name)}** — {escape(s.person.office)}, {escape(s.person.country)}\n"
-                      f"↳ {where}")
+        blocks.append(f"**{escape(s.person.name)}** — {escape(office_and_country(s.person, t))}\n↳ {where}")
     if not blocks:
-        blocks = ["No speakers are listed in the corpus metadata."]
+        blocks = [t._("No speakers are listed in the corpus metadata.")]
     footer = None
     if len(articles) == 1:
-        footer = source_line(ArticleRef.of(next(iter(articles.values()))))
-    footer = (footer + " · " if footer else "") + "Use /leader to read what each one said."
-    return paginate(f"Heads of state and government who spoke ({len(speakers)})", blocks, footer=footer)
+        footer = source_line(ArticleRef.of(next(iter(articles.values()))), t)
+    hint = t._("Use {leader} to read what each one said.", leader="/" + t.p_("command name", "leader"))
+    footer = (footer + " · " if footer else "") + hint
+    title = t.n_("The head of state or government who spoke", "Heads of state and government who spoke ({n})",
+                 len(speakers))
+    return paginate(title, blocks, footer=footer)
 
 
-def leader_embeds(speakers: Sequence[Speaker], passage: PassageLookup) -> list[discord.Embed]:
+def leader_embeds(speakers: Sequence[Speaker], passage: PassageLookup, t: Texts = ENGLISH) -> list[discord.Embed]:
     """Everything the corpus quotes or reports from one person (one `Speaker` per article), verbatim and cited."""
     person = speakers[0].person
     several = len(speakers) > 1
@@ -105,58 +110,69 @@ def leader_embeds(speakers: Sequence[Speaker], passage: PassageLookup) -> list[d
     for speaker in speakers:
         ref = ArticleRef.of(speaker.article)
         for rank, pid in enumerate(speaker.passage_ids, start=1):
-            blocks.append(citation_block(Citation(rank, 1.0, passage(pid), ref), DESCRIPTION_MAX, with_article=several))
+            citation = Citation(rank, 1.0, passage(pid), ref)
+            blocks.append(citation_block(citation, DESCRIPTION_MAX, with_article=several, t=t))
     if not blocks:
-        blocks = [f"The article names {escape(person.name)} but quotes nothing from them."]
-    footer = None if several else source_line(ArticleRef.of(speakers[0].article))
-    return paginate(f"{person.name} — {person.office}, {person.country}", blocks, footer=footer)
+        blocks = [t._("The article names {name} but quotes nothing from them.", name=escape(person.name))]
+    footer = None if several else source_line(ArticleRef.of(speakers[0].article), t)
+    if blocks and t.lang != ENGLISH.lang and any(speaker.passage_ids for speaker in speakers):
+        verbatim = t._(VERBATIM)
+        footer = f"{verbatim} · {footer}" if footer else verbatim
+    return paginate(person_line(person, t), blocks, footer=footer)
 
 
 def leader_names(speakers: Sequence[Speaker]) -> str:
-    """The valid names, for the unknown-leader reply."""
+    """The valid names, for the unknown-leader reply (as the corpus gives them)."""
     return ", ".join(escape(s.person.name) for s in speakers)
 
 
-def sources_embeds(sources: Sequence[Source]) -> list[discord.Embed]:
+def sources_embeds(sources: Sequence[Source], t: Texts = ENGLISH) -> list[discord.Embed]:
     """The articles in the corpus: title (linked), author, date, outlet and passage count."""
     blocks = []
     for source in sources:
         a = ArticleRef.of(source.article)
         url = link(a.url)
         title = f"**[{escape(a.title)}]({url})**" if url else f"**{escape(a.title)}**"
-        details = [f"By {a.author}" if a.author else None, human_date(a.published), a.outlet,
-                   f"{source.passages} passages", None if url else "no link in the corpus"]
+        details = [t._("By {author}", author=a.author) if a.author else None, human_date(a.published, t), a.outlet,
+                   t.n_("{n} passage", "{n} passages", source.passages),
+                   None if url else t._("no link in the corpus")]
         blocks.append(title + "\n" + escape(" · ".join(d for d in details if d)))
-    count = len(sources)
-    return paginate(f"Sources ({count} article{'s' if count != 1 else ''})", blocks)
+    return paginate(t.n_("Sources ({n} article)", "Sources ({n} articles)", len(sources)), blocks)
 
 
-def about_embed(info: IndexInfo, *, speakers: int, sources: int) -> discord.Embed:
+def about_embed(info: IndexInfo, *, speakers: int, sources: int, t: Texts = ENGLISH) -> discord.Embed:
     """What the bot is, how to ask, and what its index holds."""
-    description = (
-        "I answer questions about the XII Extraordinary Summit of ALBA-TCP (3 February 2025) by quoting the "
-        "news coverage in my corpus: every answer is a passage from an article, verbatim, with where it comes "
-        "from. If the coverage does not answer a question, I say so.\n\n"
-        "**How to ask**\n"
-        "• `/ask question: What did Maduro propose?`\n"
-        "• or mention me with the question, or reply to one of my messages\n"
-        f"• `/leaders` lists the {speakers} heads of state and government who spoke; "
-        "`/leader` shows what one of them said\n"
-        f"• `/sources` lists the {'article' if sources == 1 else f'{sources} articles'} I quote"
-    )
-    embed = discord.Embed(title="About summit-bot", description=description, colour=ANSWER_COLOUR)
-    embed.add_field(name="Model", value=fit(info.model_id, 1024), inline=False)
-    embed.add_field(name="Passages", value=str(info.passages))
-    embed.add_field(name="Index built", value=built_at(info.built_at))
+    names = slash_names(t)
+    option = t.p_("option name", "question")
+    description = "\n".join([
+        t._("I answer questions about the XII Extraordinary Summit of ALBA-TCP (3 February 2025) by quoting the "
+            "news coverage in my corpus: every answer is a passage from an article, verbatim, with where it comes "
+            "from. If the coverage does not answer a question, I say so."),
+        "",
+        "**" + t._("How to ask") + "**",
+        f"• `/{t.p_('command name', 'ask')} {option}: {t._('What did Maduro propose?')}`",
+        "• " + t._("or mention me with the question, or reply to one of my messages"),
+        "• " + t.n_("{leaders} lists the head of state or government who spoke; {leader} shows what they said",
+                    "{leaders} lists the {n} heads of state and government who spoke; {leader} shows what one of "
+                    "them said", speakers, leaders=names["leaders"], leader=names["leader"]),
+        "• " + t.n_("{sources} lists the article I quote", "{sources} lists the {n} articles I quote", sources,
+                    sources=names["sources"]),
+    ])
+    if t.lang != ENGLISH.lang:
+        description += "\n\n" + t._("The passages I quote are in English, verbatim: I never translate them.")
+    embed = discord.Embed(title=t._("About summit-bot"), description=description, colour=ANSWER_COLOUR)
+    embed.add_field(name=t._("Model"), value=fit(info.model_id, 1024), inline=False)
+    embed.add_field(name=t._("Passages"), value=str(info.passages))
+    embed.add_field(name=t._("Index built"), value=built_at(info.built_at, t))
     return embed
 
 
-def built_at(value: str) -> str:
+def built_at(value: str, t: Texts = ENGLISH) -> str:
     """An ISO timestamp as a Discord timestamp (shown in the reader's time zone), or as given."""
     try:
         when = dt.datetime.fromisoformat(value)
     except ValueError:
-        return fit(value, 1024) or "unknown"
+        return fit(value, 1024) or t._("unknown")
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return f"{discord.utils.format_dt(when, 'f')} ({discord.utils.format_dt(when, 'R')})"

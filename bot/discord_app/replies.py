@@ -1,23 +1,32 @@
-"""The short texts the bot sends besides answers (help, channel pointers, cooldown, errors)."""
+"""The short texts the bot sends besides answers (help, channel pointers, cooldown, errors), translated."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
 
-from .render import CONTENT_MAX, escape, fit, plain
+from bot.framing import ENGLISH
+from bot.i18n import N_, Texts
 
-ERROR = "Sorry, something went wrong while handling that. It has been logged; please try again in a moment."
+from .render import CONTENT_MAX, escape, fit, plain, slash_names
+
+ERROR = N_("Sorry, something went wrong while handling that. It has been logged; please try again in a moment.")
 
 
-def help_text(bot_name: str) -> str:
+def error_text(t: Texts = ENGLISH) -> str:
+    """The reply when answering failed unexpectedly."""
+    return t._(ERROR)
+
+
+def help_text(bot_name: str, t: Texts = ENGLISH, *, client_language_known: bool = True) -> str:
     """The reply to a bare mention."""
-    name = escape(bot_name)
-    return (
-        f"Hi! Ask me about the ALBA-TCP summit of 3 February 2025: mention me with a question, e.g. "
-        f"“@{name} What did Maduro propose?”, or use `/ask`. `/leaders` lists who spoke, `/leader` shows "
-        "what one of them said, `/sources` lists the articles I quote and `/about` says how I work."
-    )
+    return fit(t._(
+        "Hi! Ask me about the ALBA-TCP summit of 3 February 2025: mention me with a question, e.g. "
+        "“@{bot} {example}”, or use {ask}. {leaders} lists who spoke, {leader} shows "
+        "what one of them said, {sources} lists the articles I quote and {about} says how I work.",
+        bot=escape(bot_name), example=t._("What did Maduro propose?"),
+        **slash_names(t, client_language_known=client_language_known),
+    ), CONTENT_MAX, plain)
 
 
 def channel_list(channel_ids: Iterable[int]) -> str:
@@ -25,22 +34,21 @@ def channel_list(channel_ids: Iterable[int]) -> str:
     return ", ".join(f"<#{cid}>" for cid in sorted(channel_ids))
 
 
-def private_here(channel_ids: Iterable[int]) -> str:
+def private_here(channel_ids: Iterable[int], t: Texts = ENGLISH) -> str:
     """Content of an ephemeral answer given outside the allowed channels."""
-    return fit(f"I answer publicly in {channel_list(channel_ids)}; here, only you can see this.", CONTENT_MAX, plain)
+    text = t._("I answer publicly in {channels}; here, only you can see this.", channels=channel_list(channel_ids))
+    return fit(text, CONTENT_MAX, plain)
 
 
-def ask_there(channel_ids: Iterable[int]) -> str:
+def ask_there(channel_ids: Iterable[int], t: Texts = ENGLISH, *, client_language_known: bool = True) -> str:
     """Reply to a mention outside the allowed channels."""
-    return fit(
-        f"I answer questions in {channel_list(channel_ids)}: ask me there, or use `/ask` here "
-        "(only you will see the answer).",
-        CONTENT_MAX,
-        plain,
-    )
+    names = slash_names(t, client_language_known=client_language_known)
+    text = t._("I answer questions in {channels}: ask me there, or use {ask} here (only you will see the answer).",
+               channels=channel_list(channel_ids), ask=names["ask"])
+    return fit(text, CONTENT_MAX, plain)
 
 
-def slow_down(retry_after: float) -> str:
+def slow_down(retry_after: float, t: Texts = ENGLISH) -> str:
     """The cooldown message."""
     seconds = max(1, math.ceil(retry_after))
-    return f"You're asking faster than I can keep up; please try again in {seconds} s."
+    return t._("You're asking faster than I can keep up; please try again in {seconds} s.", seconds=seconds)

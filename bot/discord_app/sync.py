@@ -42,10 +42,17 @@ def scope_of(settings: Settings) -> discord.Object | None:
     return discord.Object(id=settings.discord_guild_id) if settings.discord_guild_id else None
 
 
-def command_payloads(tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None) -> list[dict[str, object]]:
-    """The command definitions as Discord receives them, sorted by name."""
+async def command_payloads(
+    tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None
+) -> list[dict[str, object]]:
+    """The command definitions as Discord receives them (with their translations), sorted by name."""
     commands = tree.get_commands(guild=guild)
-    return sorted((command.to_dict(tree) for command in commands), key=lambda c: (str(c.get("type")), str(c["name"])))
+    translator = tree.translator
+    if translator is None:
+        payloads = [command.to_dict(tree) for command in commands]
+    else:
+        payloads = [await command.get_translated_payload(tree, translator) for command in commands]
+    return sorted(payloads, key=lambda c: (str(c.get("type")), str(c["name"])))
 
 
 def fingerprint(payloads: list[dict[str, object]], scope: str, application_id: int | None) -> str:
@@ -89,7 +96,7 @@ async def sync_commands(tree: app_commands.CommandTree, settings: Settings, *, f
     scope = f"guild {guild.id}" if guild else "global"
     if guild is not None:
         tree.copy_global_to(guild=guild)
-    payloads = command_payloads(tree, guild)
+    payloads = await command_payloads(tree, guild)
     current = fingerprint(payloads, scope, tree.client.application_id)
     previous = read_state(settings.state_dir)
     if not force and previous.get("fingerprint") == current:

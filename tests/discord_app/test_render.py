@@ -23,7 +23,7 @@ def citation(rank: int, text: str, *, article: ArticleRef = ARTICLE, section: st
 
 
 def answer(*citations: Citation, question: str = "What did Maduro propose?", answered: bool = True) -> Answer:
-    return Answer(question, answered, citations)
+    return Answer(question, "high" if answered else "none", citations)
 
 
 # -- answers -----------------------------------------------------------------------------------

@@ -74,6 +74,7 @@ class InteractionManager:
         channel_id: int | None,
         guild_id: int | None,
         message: JSON | None = None,
+        locale: str = "en-US",
     ) -> FakeInteraction:
         world = self.fake.world
         iid = world.snowflakes.next()
@@ -97,7 +98,7 @@ class InteractionManager:
             "version": 1,
             "channel_id": sf(cid),
             "channel": {**channel, "permissions": sf(world.permissions_of(user_id))},
-            "locale": "en-US",
+            "locale": locale,
             "app_permissions": sf(world.permissions_of(BOT_USER_ID)),
             "entitlements": [],
             "entitlement_sku_ids": [],
@@ -172,10 +173,12 @@ class InteractionManager:
         channel_id: int | None = None,
         guild_id: int | None = GUILD_ID,
         subcommand: str | None = None,
+        locale: str = "en-US",
     ) -> FakeInteraction:
         """See ``FakeDiscord.inject_slash_command``."""
         data = self._command_data(name, options, subcommand=subcommand, guild_id=guild_id, user_id=user_id)
-        return self._inject(APPLICATION_COMMAND, name, data, user_id=user_id, channel_id=channel_id, guild_id=guild_id)
+        return self._inject(APPLICATION_COMMAND, name, data, user_id=user_id, channel_id=channel_id, guild_id=guild_id,
+                            locale=locale)
 
     def inject_autocomplete(
         self,
@@ -188,6 +191,7 @@ class InteractionManager:
         user_id: int = USER_ID,
         channel_id: int | None = None,
         guild_id: int | None = GUILD_ID,
+        locale: str = "en-US",
     ) -> FakeInteraction:
         """See ``FakeDiscord.inject_autocomplete``."""
         values: dict[str, Any] = dict(other_options or {})
@@ -195,7 +199,8 @@ class InteractionManager:
         data = self._command_data(
             command_name, values, subcommand=subcommand, guild_id=guild_id, user_id=user_id, focused=option_name
         )
-        return self._inject(AUTOCOMPLETE, command_name, data, user_id=user_id, channel_id=channel_id, guild_id=guild_id)
+        return self._inject(AUTOCOMPLETE, command_name, data, user_id=user_id, channel_id=channel_id, guild_id=guild_id,
+                            locale=locale)
 
     def inject_component(
         self,
@@ -205,6 +210,7 @@ class InteractionManager:
         component_type: int = 2,
         values: list[str] | None = None,
         user_id: int = USER_ID,
+        locale: str = "en-US",
     ) -> FakeInteraction:
         """See ``FakeDiscord.inject_component``."""
         message = self.fake.world.messages.get(int(message_id))
@@ -216,7 +222,8 @@ class InteractionManager:
         if values is not None:
             data["values"] = values
         return self._inject(
-            COMPONENT, custom_id, data, user_id=user_id, channel_id=channel_id, guild_id=guild_id, message=message
+            COMPONENT, custom_id, data, user_id=user_id, channel_id=channel_id, guild_id=guild_id, message=message,
+            locale=locale,
         )
 
     # ---------------------------------------------------------------- rules

@@ -29,6 +29,12 @@ COMMAND_NAME_RE = re.compile(r"^[-_'\w]{1,32}$")
 
 Path = Sequence[str | int]
 
+# Discord's locales (https://discord.com/developers/docs/reference#locales): keys of *_localizations.
+LOCALES = frozenset({
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no", "pl", "pt-BR",
+    "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th", "zh-CN", "ja", "zh-TW", "ko",
+})
+
 
 class FormErrors:
     """Collects field errors into Discord's nested ``errors`` structure."""
@@ -186,6 +192,29 @@ def validate_modal(data: JSON, errors: FormErrors, prefix: Path = ("data",)) -> 
         errors.max_length((*prefix, "components"), ACTION_ROWS_MAX)
 
 
+def _valid_name(name: Any) -> bool:
+    return isinstance(name, str) and bool(COMMAND_NAME_RE.match(name)) and name == name.lower()
+
+
+def _validate_localizations(item: JSON, errors: FormErrors, path: Path, *, names_checked: bool) -> None:
+    """`name_localizations` / `description_localizations`: known locales, the same rules as the default."""
+    for key in ("name_localizations", "description_localizations"):
+        values = item.get(key)
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            errors.add((*path, key), "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType")
+            continue
+        for locale, text in values.items():
+            lpath = (*path, key, locale)
+            if locale not in LOCALES:
+                errors.add(lpath, "LOCALE_INVALID", f"Invalid locale: {locale}")
+            elif key == "name_localizations" and names_checked and not _valid_name(text):
+                errors.add(lpath, "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+            elif key == "description_localizations" and not 1 <= _text_len(text) <= COMMAND_DESCRIPTION_MAX:
+                errors.add(lpath, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+
+
 def _validate_command_options(options: Any, errors: FormErrors, path: Path) -> None:
     if not isinstance(options, list):
         return
@@ -196,8 +225,9 @@ def _validate_command_options(options: Any, errors: FormErrors, path: Path) -> N
     for i, option in enumerate(options):
         opath = (*path, "options", i)
         name = option.get("name", "")
-        if not COMMAND_NAME_RE.match(name) or name != name.lower():
+        if not _valid_name(name):
             errors.add((*opath, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+        _validate_localizations(option, errors, opath, names_checked=True)
         if name in names:
             errors.add((*opath, "name"), "APPLICATION_COMMAND_OPTIONS_DUPLICATE_NAME", "Option names must be unique")
         names.add(name)
@@ -218,6 +248,11 @@ def _validate_command_options(options: Any, errors: FormErrors, path: Path) -> N
         choices = option.get("choices") or []
         if len(choices) > CHOICES_MAX:
             errors.max_length((*opath, "choices"), CHOICES_MAX)
+        for j, choice in enumerate(choices):
+            for locale, text in ((choice.get("name_localizations") or {}) if isinstance(choice, dict) else {}).items():
+                if locale not in LOCALES or not 1 <= _text_len(text) <= CHOICE_NAME_MAX:
+                    errors.add((*opath, "choices", j, "name_localizations", locale), "BASE_TYPE_BAD_LENGTH",
+                               "Must be between 1 and 100 in length.")
         if choices and option.get("autocomplete"):
             errors.add(
                 (*opath, "autocomplete"),
@@ -236,13 +271,14 @@ def validate_commands(commands: Any, errors: FormErrors) -> None:
         ctype = int(command.get("type", 1))
         name = command.get("name", "")
         if ctype == 1:
-            if not COMMAND_NAME_RE.match(name) or name != name.lower():
+            if not _valid_name(name):
                 errors.add((i, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
             if not 1 <= _text_len(command.get("description")) <= COMMAND_DESCRIPTION_MAX:
                 errors.add((i, "description"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
             _validate_command_options(command.get("options"), errors, (i,))
         elif not 1 <= len(name) <= 32:
             errors.add((i, "name"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
+        _validate_localizations(command, errors, (i,), names_checked=ctype == 1)
         if (name, ctype) in seen:
             message = f"Application command names must be unique: {name}"
             errors.add((i, "name"), "APPLICATION_COMMANDS_DUPLICATE_NAME", message)

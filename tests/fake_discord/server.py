@@ -375,15 +375,17 @@ class FakeDiscord:
         channel_id: int | None = None,
         guild_id: int | None = GUILD_ID,
         subcommand: str | None = None,
+        locale: str = "en-US",
     ) -> FakeInteraction:
-        """Dispatch INTERACTION_CREATE for ``/name``.
+        """Dispatch INTERACTION_CREATE for ``/name``, from a client whose language is ``locale``.
 
         ``options`` is ``{"name": value}`` (typed from the registered command; without one, Python
         bool/int/float map to boolean/integer/number and anything else to string) or a list of raw
         option dicts. ``subcommand`` is ``"sub"`` or ``"group sub"``. ``guild_id=None`` means a DM.
         """
         return self.interactions.inject_slash_command(
-            name, options, user_id=user_id, channel_id=channel_id, guild_id=guild_id, subcommand=subcommand
+            name, options, user_id=user_id, channel_id=channel_id, guild_id=guild_id, subcommand=subcommand,
+            locale=locale,
         )
 
     def inject_autocomplete(
@@ -397,6 +399,7 @@ class FakeDiscord:
         user_id: int = USER_ID,
         channel_id: int | None = None,
         guild_id: int | None = GUILD_ID,
+        locale: str = "en-US",
     ) -> FakeInteraction:
         """Dispatch an autocomplete interaction with ``option_name`` focused and partially typed as ``value``."""
         return self.interactions.inject_autocomplete(
@@ -408,6 +411,7 @@ class FakeDiscord:
             user_id=user_id,
             channel_id=channel_id,
             guild_id=guild_id,
+            locale=locale,
         )
 
     def inject_component(
@@ -418,10 +422,11 @@ class FakeDiscord:
         component_type: int = 2,
         values: list[str] | None = None,
         user_id: int = USER_ID,
+        locale: str = "en-US",
     ) -> FakeInteraction:
         """Dispatch a component (button/select) interaction on a stored message."""
         return self.interactions.inject_component(
-            custom_id, int(message_id), component_type=component_type, values=values, user_id=user_id
+            custom_id, int(message_id), component_type=component_type, values=values, user_id=user_id, locale=locale
         )
 
     def inject_message(

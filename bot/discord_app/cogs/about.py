@@ -11,6 +11,7 @@ from ..client import SummitBot, as_summit_bot
 from ..render_catalog import about_embed
 from ..replies import private_here
 from ..respond import send
+from ..translator import interaction_texts, loc
 
 
 class AboutCog(commands.Cog):
@@ -19,14 +20,17 @@ class AboutCog(commands.Cog):
     def __init__(self, bot: SummitBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="about", description="What this bot is, how to ask, and what it knows")
+    @app_commands.command(name=loc("command name", "about"),
+                          description=loc("description", "What this bot is, how to ask, and what it knows"))
     async def about(self, interaction: discord.Interaction[SummitBot]) -> None:
         allowed = self.bot.settings.allowed_channel_ids
+        t = interaction_texts(interaction)
         public = interaction_public(allowed, interaction)
         catalog = self.bot.engine.catalog
         people = len({s.person.name for s in catalog.speakers})
-        embed = about_embed(self.bot.engine.info, speakers=people, sources=len(catalog.sources))
-        await send(interaction, ephemeral=not public, content=None if public else private_here(allowed), embed=embed)
+        embed = about_embed(self.bot.engine.info, speakers=people, sources=len(catalog.sources), t=t)
+        await send(interaction, ephemeral=not public, content=None if public else private_here(allowed, t),
+                   embed=embed)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -21,6 +21,7 @@ from bot.errors import describe
 from ..client import SummitBot, as_summit_bot
 from ..render import CONTENT_MAX, fit
 from ..respond import send
+from ..translator import interaction_texts, loc
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +47,16 @@ class AdminCog(commands.Cog):
     def __init__(self, bot: SummitBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="reindex", description="Admins: re-read the corpus and reload the index")
-    @app_commands.describe(force="Rebuild the index even if it matches the corpus")
+    @app_commands.command(name=loc("command name", "reindex"),
+                          description=loc("description", "Admins: re-read the corpus and reload the index"))
+    @app_commands.rename(force=loc("option name", "force"))
+    @app_commands.describe(force=loc("description", "Rebuild the index even if it matches the corpus"))
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     @manage_guild_at_run_time()
     async def reindex(self, interaction: discord.Interaction[SummitBot], force: bool = False) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
+        t = interaction_texts(interaction)
         engine = self.bot.engine
         try:
             report = await asyncio.to_thread(engine.reload, force=force)
@@ -61,15 +65,19 @@ class AdminCog(commands.Cog):
             if reason is None:
                 raise
             log.warning("/reindex by user %s failed: %s", interaction.user.id, reason)
-            text = f"Could not reindex: {reason}. Still answering from the previous index."
+            text = t._("Could not reindex: {reason}. Still answering from the previous index.", reason=reason)
             await send(interaction, ephemeral=True, content=fit(text, CONTENT_MAX))
             return
         info = engine.info
-        how = "loaded unchanged" if report is None else f"rebuilt in {report.seconds:.1f} s"
-        log.info("/reindex by user %s: %d passages, index %s", interaction.user.id, info.passages, how)
+        log.info("/reindex by user %s: %d passages, index %s", interaction.user.id, info.passages,
+                 "loaded unchanged" if report is None else f"rebuilt in {report.seconds:.1f} s")
         articles = len(engine.catalog.corpus.articles)
-        await send(interaction, ephemeral=True,
-                   content=f"Reindexed: {info.passages} passages from {articles} article(s); index {how}.")
+        passages = t.n_("Reindexed: {n} passage", "Reindexed: {n} passages", info.passages)
+        sources = t.n_("from {n} article", "from {n} articles", articles)
+        how = (t._("the index was loaded unchanged") if report is None
+               else t._("the index was rebuilt in {seconds} s", seconds=t.number(report.seconds)))
+        await send(interaction, ephemeral=True, content=t._("{passages} {sources}; {how}.", passages=passages,
+                                                            sources=sources, how=how))
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -8,13 +8,19 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.framing import ENGLISH
+from bot.i18n import N_, Texts
 from bot.question import QuestionError
 
 from ..client import SummitBot, as_summit_bot
-from ..replies import ERROR, slow_down
+from ..replies import error_text, slow_down
 from ..respond import send_private
+from ..translator import interaction_texts
 
 log = logging.getLogger(__name__)
+
+# Discord's own names for the permissions the commands need (what members see in server settings).
+PERMISSION_NAMES = {"manage_guild": N_("Manage Server"), "manage_messages": N_("Manage Messages")}
 
 EXPIRED = (10062, 10015)  # Unknown interaction, Unknown webhook: Discord's 3 s (or 15 min) were up
 
@@ -30,23 +36,31 @@ def discord_failure(error: app_commands.AppCommandError) -> discord.HTTPExceptio
     return None
 
 
-def user_message(error: app_commands.AppCommandError) -> tuple[str, bool]:
-    """What to tell the user, and whether this is a bug worth a traceback."""
+def permission_name(permission: str, t: Texts = ENGLISH) -> str:
+    """"manage_guild" → "Manage Server" (as Discord's settings name it, in the reader's language)."""
+    known = PERMISSION_NAMES.get(permission)
+    return t._(known) if known else permission.replace("_", " ").replace("guild", "server").title()
+
+
+def user_message(error: app_commands.AppCommandError, t: Texts = ENGLISH) -> tuple[str, bool]:
+    """What to tell the user (in the language of `t`), and whether this is a bug worth a traceback."""
     if isinstance(error, app_commands.CommandOnCooldown):
-        return slow_down(error.retry_after), False
+        return slow_down(error.retry_after, t), False
     original = getattr(error, "original", None)
     if isinstance(original, QuestionError):
-        return str(original), False
+        return original.message(t), False
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "That command only works in a server.", False
+        return t._("That command only works in a server."), False
     if isinstance(error, app_commands.MissingPermissions):
-        needed = ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in error.missing_permissions)
-        return f"Only members with the {needed} permission can use that command.", False
+        needed = ", ".join(permission_name(p, t) for p in error.missing_permissions)
+        return t.n_("Only members with the {needed} permission can use that command.",
+                    "Only members with the {needed} permissions can use that command.",
+                    len(error.missing_permissions), needed=needed), False
     if isinstance(error, app_commands.CheckFailure):
-        return "You can't use that command here.", False
+        return t._("You can't use that command here."), False
     if isinstance(error, app_commands.CommandSignatureMismatch | app_commands.CommandNotFound):
-        return "That command is out of date; Discord will update it shortly, please try again then.", True
-    return ERROR, True
+        return t._("That command is out of date; Discord will update it shortly, please try again then."), True
+    return error_text(t), True
 
 
 class ErrorsCog(commands.Cog):
@@ -66,7 +80,7 @@ class ErrorsCog(commands.Cog):
         self, interaction: discord.Interaction[SummitBot], error: app_commands.AppCommandError
     ) -> None:
         name = interaction.command.qualified_name if interaction.command else "?"
-        message, is_bug = user_message(error)
+        message, is_bug = user_message(error, interaction_texts(interaction))
         failure = discord_failure(error)
         if failure is not None:
             log.warning("/%s could not be answered (interaction %s, user %s): Discord answered %s %s",

@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.catalog import Catalog, Speaker
 from bot.corpus import fold
+from bot.framing import person_line
 
 from ..channels import interaction_public
 from ..client import SummitBot, as_summit_bot
@@ -15,6 +16,7 @@ from ..render import CONTENT_MAX, fit, plain
 from ..render_catalog import leader_embeds, leader_names, leaders_embeds
 from ..replies import private_here
 from ..respond import send, send_pages
+from ..translator import interaction_texts, loc
 
 CHOICES_MAX = 25
 CHOICE_MAX = 100
@@ -39,35 +41,42 @@ class LeadersCog(commands.Cog):
             found = next(s for s in catalog.speakers if s.person.name in people)
         return [s for s in catalog.speakers if fold(s.person.name) == fold(found.person.name)]
 
-    @app_commands.command(name="leaders", description="The heads of state and government who spoke at the summit")
+    @app_commands.command(name=loc("command name", "leaders"),
+                          description=loc("description", "The heads of state and government who spoke at the summit"))
     async def leaders(self, interaction: discord.Interaction[SummitBot]) -> None:
+        t = interaction_texts(interaction)
         public = interaction_public(self.bot.settings.allowed_channel_ids, interaction)
-        note = None if public else private_here(self.bot.settings.allowed_channel_ids)
+        note = None if public else private_here(self.bot.settings.allowed_channel_ids, t)
         catalog = self.bot.engine.catalog
-        await send_pages(interaction, leaders_embeds(catalog.speakers, catalog.passage), ephemeral=not public,
+        await send_pages(interaction, leaders_embeds(catalog.speakers, catalog.passage, t), ephemeral=not public,
                          content=note)
 
-    @app_commands.command(name="leader", description="Everything the coverage quotes or reports from one leader")
-    @app_commands.describe(name="A leader's name, e.g. Maduro or Díaz-Canel")
+    @app_commands.command(name=loc("command name", "leader"),
+                          description=loc("description", "Everything the coverage quotes or reports from one leader"))
+    @app_commands.rename(name=loc("option name", "name"))
+    @app_commands.describe(name=loc("description", "A leader's name, e.g. Maduro or Díaz-Canel"))
     async def leader(self, interaction: discord.Interaction[SummitBot], name: str) -> None:
+        t = interaction_texts(interaction)
         catalog = self.bot.engine.catalog
         matches = self.resolve(catalog, name)
         if not matches:
-            text = (f"I don't know a leader called “{fit(name, 100)}”. The leaders who spoke are: "
-                    f"{leader_names(catalog.speakers)}. Start typing a name and pick one from the list.")
+            text = t._("I don't know a leader called “{name}”. The leaders who spoke are: {leaders}. "
+                       "Start typing a name and pick one from the list.",
+                       name=fit(name, 100), leaders=leader_names(catalog.speakers))
             await send(interaction, ephemeral=True, content=fit(text, CONTENT_MAX, plain))
             return
         public = interaction_public(self.bot.settings.allowed_channel_ids, interaction)
-        note = None if public else private_here(self.bot.settings.allowed_channel_ids)
-        await send_pages(interaction, leader_embeds(matches, catalog.passage), ephemeral=not public, content=note)
+        note = None if public else private_here(self.bot.settings.allowed_channel_ids, t)
+        await send_pages(interaction, leader_embeds(matches, catalog.passage, t), ephemeral=not public, content=note)
 
     @leader.autocomplete("name")
     async def leader_autocomplete(
         self, interaction: discord.Interaction[SummitBot], current: str
     ) -> list[app_commands.Choice[str]]:
+        t = interaction_texts(interaction)
         choices: dict[str, app_commands.Choice[str]] = {}
         for s in self.bot.engine.catalog.find_speakers(current):
-            label = fit(f"{s.person.name} — {s.person.office}, {s.person.country}", CHOICE_MAX, plain)
+            label = fit(person_line(s.person, t), CHOICE_MAX, plain)
             choices.setdefault(s.person.name, app_commands.Choice(name=label, value=s.person.name[:CHOICE_MAX]))
         return list(choices.values())[:CHOICES_MAX]
 

@@ -19,8 +19,9 @@ from bot.question import QuestionError, clean_question
 from ..channels import message_public
 from ..client import SummitBot, as_summit_bot
 from ..render import answer_embed
-from ..replies import ERROR, ask_there, help_text, slow_down
+from ..replies import ask_there, error_text, help_text, slow_down
 from ..respond import NO_MENTIONS
+from ..translator import message_texts
 
 log = logging.getLogger(__name__)
 
@@ -65,30 +66,31 @@ class MentionsCog(commands.Cog):
         except Exception:
             log.exception("answering message %s in channel %s failed", message.id, message.channel.id)
             try:
-                await self.reply(message, content=ERROR)
+                await self.reply(message, content=error_text(message_texts(message, text)))
             except discord.HTTPException:
                 log.warning("could not tell the user about the failure either", exc_info=True)
 
     async def handle(self, message: discord.Message, text: str, me: discord.abc.User) -> None:
         settings = self.bot.settings
+        t = message_texts(message, text)  # the question's language: a mention carries no client locale
         retry_after = self.bot.limiter.hit(message.author.id)
         if retry_after is not None:
             if self.first_warning(message.author.id, retry_after):
-                await self.reply(message, content=slow_down(retry_after))
+                await self.reply(message, content=slow_down(retry_after, t))
             return
         if not message_public(settings.allowed_channel_ids, message):
-            await self.reply(message, content=ask_there(settings.allowed_channel_ids))
+            await self.reply(message, content=ask_there(settings.allowed_channel_ids, t, client_language_known=False))
             return
         if not text:
-            await self.reply(message, content=help_text(me.display_name))
+            await self.reply(message, content=help_text(me.display_name, t, client_language_known=False))
             return
         try:
             clean_question(text, max_chars=settings.max_question_chars)
         except QuestionError as exc:
-            await self.reply(message, content=str(exc))
+            await self.reply(message, content=exc.message(t))
             return
         answer = await self.bot.answer(text)
-        await self.reply(message, embed=answer_embed(answer))
+        await self.reply(message, embed=answer_embed(answer, t, client_language_known=False))
 
     def first_warning(self, user_id: int, retry_after: float) -> bool:
         """True once per cooldown per user: past their budget, users are told once, then ignored."""

@@ -11,6 +11,7 @@ from ..client import SummitBot, as_summit_bot
 from ..render_catalog import sources_embeds
 from ..replies import private_here
 from ..respond import send_pages
+from ..translator import interaction_texts, loc
 
 
 class SourcesCog(commands.Cog):
@@ -19,12 +20,15 @@ class SourcesCog(commands.Cog):
     def __init__(self, bot: SummitBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="sources", description="The articles my answers quote")
+    @app_commands.command(name=loc("command name", "sources"),
+                          description=loc("description", "The articles my answers quote"))
     async def sources(self, interaction: discord.Interaction[SummitBot]) -> None:
         allowed = self.bot.settings.allowed_channel_ids
+        t = interaction_texts(interaction)
         public = interaction_public(allowed, interaction)
-        embeds = sources_embeds(self.bot.engine.catalog.sources)
-        await send_pages(interaction, embeds, ephemeral=not public, content=None if public else private_here(allowed))
+        embeds = sources_embeds(self.bot.engine.catalog.sources, t)
+        await send_pages(interaction, embeds, ephemeral=not public,
+                         content=None if public else private_here(allowed, t))
 
 
 async def setup(bot: commands.Bot) -> None:
