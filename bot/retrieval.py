@@ -30,6 +30,7 @@ from bot.answerability import Evidence, known_words, looks_spanish, shared_words
 from bot.catalog import Speaker
 from bot.cognates import Cognates
 from bot.corpus import Term
+from bot.highlight import Focus, Highlighter, question_focus
 from bot.index import PassageIndex
 from bot.lexical import LexicalIndex
 from bot.passages import Passage
@@ -129,6 +130,8 @@ class Retriever:
         self._cognates = Cognates(self._known_words.words)
         self.frequencies = index.frequencies
         self._holds = passages_holding(index.passages, self.speakers)
+        names = [form for s in self.speakers for form in s.person.name_forms]
+        self._highlighter = Highlighter(names, margin=self.config.highlight_margin)
         self.speller = (
             Speller.from_texts(documents, self.frequencies)
             if self.frequencies is not None and self.config.spelling else None
@@ -215,8 +218,9 @@ class Retriever:
         answer_type_missing = bool(decisive) and not (self._held(decisive, rows) & near_best).any()
 
         order = np.lexsort((rows, -dense, -fused))[: min(k, rows.shape[0])]
+        focus = question_focus(question)
         hits = [
-            Hit(self.index.passages[int(rows[i])], float(dense[i]), self._highlights(int(rows[i]), query))
+            Hit(self.index.passages[int(rows[i])], float(dense[i]), self._highlights(int(rows[i]), query, focus))
             for i in order
         ]
         asks_position = bool(wanted & POSITION_TYPES) and bool(hits)
@@ -241,12 +245,9 @@ class Retriever:
             found.append(positive)
         return np.unique(np.concatenate(found))
 
-    def _highlights(self, row: int, query: np.ndarray) -> tuple[tuple[int, int], ...]:
-        """Spans of the passage's best sentence(s): those within the margin of the best one."""
+    def _highlights(self, row: int, query: np.ndarray, focus: Focus) -> tuple[tuple[int, int], ...]:
+        """What answers in the passage: the question's focus, else its best sentence(s) (`bot.highlight`)."""
         start, end = int(self._sentence_start[row]), int(self._sentence_start[row + 1])
-        if start == end:
-            return ()
+        sentences = [(int(s), int(e)) for s, e in self.index.sentences[start:end, 1:3]]
         scores = self.index.sentence_dense.vectors[start:end] @ query
-        best = float(scores.max())
-        chosen = np.flatnonzero(scores >= best - self.config.highlight_margin) + start
-        return tuple((int(self.index.sentences[i, 1]), int(self.index.sentences[i, 2])) for i in chosen)
+        return self._highlighter.spans(self.index.passages[row].text, sentences, scores, focus)

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot.answer import Answer, ArticleRef, Citation
 from bot.discord_app import render
+from bot.engine import Engine
 from bot.passages import Passage
 
 from .helpers import bold_parts, quote_of, shown_text
@@ -184,3 +185,11 @@ def test_embed_problems_reports_each_broken_limit() -> None:
     embed.set_footer(text="f" * 2049)
     problems = render.embed_problems(embed)
     assert [p.split(":")[0] for p in problems] == ["title", "description", "footer", "field 0 value", "total"]
+
+
+def test_a_real_answers_highlight_is_the_bold_phrase_in_a_verbatim_quote(engine: Engine) -> None:
+    real = engine.ask("How much money will fund the reintegration of deported migrants?")
+    embed = render.answer_embed(real)
+    quote = quote_of(embed.description)
+    assert bold_parts(quote) == ["USD 10 million"]
+    assert shown_text(quote) == real.citations[0].passage.text

@@ -1,0 +1,283 @@
+"""Highlights: the part of a passage that answers the question, not the whole passage.
+
+The retriever scores each sentence of a passage against the question (cosine). The highlight is
+the question's *focus*, the thing its wh-phrase asks for, found in the best sentence that holds it:
+
+1. a thing named after "which" / "what": "Which bank…" → "the ALBA-TCP Bank" (the noun with the
+   capitalised name before it), "What outlet…" → "Outlet: Peoples Dispatch" (a labelled line);
+2. a person: "Who wrote…", "Which leader…" → a name the corpus knows (its speakers, an article's
+   author) with the title written before it ("Venezuelan President Nicolás Maduro");
+3. a kind of answer (`bot.answer_types`): a date, a year, a sum, a count, an acronym spelled out →
+   that phrase ("Monday, February 3", "USD 10 million", "more than 30,000 migrants").
+
+The most specific focus the passage holds wins (in that order), and it must tell more than the
+question (a bare "countries" for "which countries" is no answer). A question without a focus, or a
+passage that does not hold it, gets its best sentence(s), those within `margin` of the best one;
+a sentence reporting what someone said gives what was said ("Maduro proposed *the activation of an
+ALBA-TCP air and sea fleet…*"), not who said it.
+
+Everything here is lexical, over the sentence scores the retriever already has: no model call, tens
+of microseconds per passage (`bench/highlights.py`). Embedding clauses at query time was tried: a
+batch of ~20 clauses costs several times a whole query, and the clause nearest the question is
+the one that restates it ("…the food supply of the entire region"), not the one that answers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.answer_types import wanted_types
+
+Span = tuple[int, int]
+
+# -- the question's focus ------------------------------------------------------------------------
+
+# Words after "which"/"what" that are not the thing asked for ("what did…", "which of…", "what kind of…").
+_NOT_NOUNS = frozenset(
+    "is are was were be been do does did has have had will would can could should may might must shall "
+    "of about in on at for to from with by as the a an this that these those it its his her their there here "
+    "else exactly part exact specific other else's s".split()
+)
+# Nouns that name a kind of answer (`answer_types` finds those), not a thing in the text.
+_KIND_NOUNS = frozenset("year years date day days time month months amount sum number figure much many".split())
+_WHICH_RE = re.compile(r"\b(?:which|what|whose)\s+((?:[a-z][\w’'-]*\s+){0,3})", re.IGNORECASE)
+_PERSON_NOUNS = frozenset("leader leaders president presidents minister head author writer journalist reporter person "
+                          "man woman guy".split())
+_PERSON_RE = re.compile(
+    r"\b(?:who|whom|whose|who's|who’s|qui[eé]n(?:es)?)\b"
+    r"|\b(?:author|writer|journalist|reporter|autora?|escritora?|periodista)\b",
+    re.IGNORECASE,
+)
+PHRASE_KINDS = ("expansion", "money", "count", "year", "time")  # the kinds with a phrase, most specific first
+
+
+@dataclass(frozen=True)
+class Focus:
+    """What a question asks for: things named after which/what, a person, kinds of answer (any may be empty)."""
+
+    nouns: tuple[str, ...] = ()
+    person: bool = False
+    kinds: tuple[str, ...] = ()
+    words: frozenset[str] = frozenset()  # the question's own words: a highlight must say more than these
+
+    def __bool__(self) -> bool:
+        return bool(self.nouns or self.person or self.kinds)
+
+
+def question_focus(question: str) -> Focus:
+    """The focus of `question` (see the module docstring)."""
+    nouns = [noun for match in _WHICH_RE.finditer(question) if (noun := _head_noun(match.group(1)))]
+    wanted = wanted_types(question)
+    return Focus(
+        nouns=tuple(n for n in dict.fromkeys(nouns) if n not in _PERSON_NOUNS),
+        person=bool(_PERSON_RE.search(question)) or "speaker" in wanted or any(n in _PERSON_NOUNS for n in nouns),
+        kinds=tuple(kind for kind in PHRASE_KINDS if kind in wanted),
+        words=frozenset(_words(question)),
+    )
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words, without a plural or possessive "s" ("Bank's" and "banks" are "bank")."""
+    return [re.sub(r"(?<=\w\w\w)(?:’s|'s|es|s)$", "", w) for w in re.findall(r"[\w’'-]+", text.lower())]
+
+
+def tells_more(text: str, focus: Focus) -> bool:
+    """Whether `text` holds a word the question does not: the answer, not the question said back."""
+    return any(w not in focus.words and w not in _NOT_NOUNS for w in _words(text))
+
+
+def _head_noun(words: str) -> str | None:
+    """The thing named after "which"/"what": the last of its next words before a verb ("which news site is…")."""
+    head = None
+    kind_of = False
+    for word in words.lower().split():
+        word = word.strip("’'")
+        if head is None and (word in ("kind", "kinda", "sort", "type") or (kind_of and word == "of")):
+            kind_of = True  # "what kind of fleet"
+            continue
+        if word in _NOT_NOUNS or (len(word) > 4 and word.endswith("ed")):  # "which leader reminded…"
+            break
+        head = word
+    return None if head is None or head in _KIND_NOUNS else head
+
+
+# -- phrases in a passage ----------------------------------------------------------------------
+
+_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+          r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?")
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)"
+_MAGNITUDE = r"(?:hundred|thousand|million|billion|trillion)"
+_YEAR = r"\b(?:1[89]\d\d|20\d\d)\b"
+_DATE_RE = re.compile(
+    rf"\b(?:{_WEEKDAY},?\s+)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+{_YEAR})?"
+    rf"|\d{{1,2}}\s+{_MONTH}(?:\s+{_YEAR})?|{_MONTH}\s+{_YEAR})"
+)
+_RELATIVE_TIME_RE = re.compile(  # "a few hours after Trump took office": to the end of its clause
+    rf"\b(?:(?:only|just|about|some)\s+)?(?:a\s+few|a|several|{_NUMBER_WORDS}|\d+)\s+"
+    r"(?:hours?|days?|weeks?|months?|years?)\s+(?:before|after|ago|later|earlier)\b[^,;:.()“”\"\n]*",
+    re.IGNORECASE,
+)
+_PHRASES = {
+    "year": re.compile(_YEAR),
+    "money": re.compile(
+        rf"(?:\b(?:USD|US\$|EUR|GBP)|[$€£])\s?\d[\d,.]*\d?(?:\s+{_MAGNITUDE}\b)?"
+        rf"|\b\d[\d,.]*(?:\s+{_MAGNITUDE})?\s+(?:dollars|euros|pounds)\b",
+    ),
+    "count": re.compile(
+        rf"\b(?:(?:more than|over|about|around|nearly|almost|at least|up to|some)\s+)?"
+        rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?(?:\s*%|\s+percent\b|\s+{_MAGNITUDE}\b)"
+        rf"|(?:\d+|{_NUMBER_WORDS}|hundreds|thousands|millions|dozens)(?=\s+(?:of\s+)?(?:[A-Z][\w’'-]*\s+)?[a-z]+s\b))"
+        r"(?:\s+(?:of\s+)?(?:[A-Z][\w’'-]*\s+)?[a-z]+s\b)?",
+        re.IGNORECASE,
+    ),
+    "expansion": re.compile(r"\((?:[A-Z][A-Z0-9]+(?:[-–][A-Z0-9]+)*)\)"),
+}
+# A capitalised word ("ALBA-TCP", "Dominica’s", "St.") but not one that ends a sentence ("Washington.").
+_CAPITALISED_BEFORE_RE = re.compile(r"(?:^|(?<=\s))(?:[A-Z][\w’'-]*|[A-Z][a-z]{0,2}\.)[ \t]+$")
+# A noun phrase opened by a determiner, up to four words before the noun ("the ALBA-TCP", "an ALBA-TCP air and sea").
+_DETERMINED_BEFORE_RE = re.compile(
+    r"(?:^|(?<=\s))(?:the|a|an|its|their|his|her|our|this|these|those)((?:[ \t]+[\w’'-]+){0,4})[ \t]+$", re.IGNORECASE
+)
+_NOT_INSIDE = frozenset("of by to for in on at with from that which who as than is are was were be".split())
+_CONNECTOR_BEFORE_RE = re.compile(r"(?:^|(?<=\s))(?:of|for|the|and|de|del|y|[-–—])[ \t]+$")
+_PROPER_AFTER_RE = re.compile(  # "Community of Latin American and Caribbean States", "Alliance for the Peoples of…"
+    r"(?:(?:[ \t]+(?:of|for|and|the|de|del|y|[-–—])){1,2}(?:[ \t]+[A-Z][\w’'-]*)+)+")
+_ACRONYM_AFTER_RE = re.compile(r"[ \t]+\([A-Z][A-Z0-9-]+\)")
+_AUTHOR_LINE_RE = re.compile(r"^Author:[ \t]*(.+?)[ \t]*$", re.MULTILINE)  # see `bot.passages.metadata_text`
+
+
+def _extend_left(text: str, start: int, *, connectors: bool = False) -> int:
+    """`start` moved left over the capitalised words (and, if asked, connectors) written just before it."""
+    while True:
+        before = text[max(0, start - 60):start]
+        match = _CAPITALISED_BEFORE_RE.search(before) or (connectors and _CONNECTOR_BEFORE_RE.search(before))
+        if not match:
+            return start
+        start -= len(before) - match.start()
+
+
+def _trim_connectors(text: str, start: int, end: int) -> int:
+    """`start` moved past connectors and dashes the extension left at the front."""
+    while match := re.match(r"(?:of|for|the|and|de|del|y|[-–—])\s+", text[start:end]):
+        start += match.end()
+    return start
+
+
+def kind_phrases(text: str, kind: str) -> list[Span]:
+    """Where `text` gives an answer of `kind`: "Monday, February 3", "USD 10 million", "30,000 migrants"."""
+    if kind == "time":
+        return _merge([m.span() for m in _DATE_RE.finditer(text)] + [m.span() for m in _PHRASES["year"].finditer(text)]
+                      + [(m.start(), m.end() - (len(m.group()) - len(m.group().rstrip()))) for m in
+                         _RELATIVE_TIME_RE.finditer(text)])
+    if kind == "expansion":  # the capitalised name before "(ALBA-TCP)"
+        spans = []
+        for m in _PHRASES["expansion"].finditer(text):
+            start = _extend_left(text, m.start(), connectors=True)
+            spans.append((_trim_connectors(text, start, m.end()), m.end()))
+        return [s for s in spans if s[0] < s[1]]
+    return _merge([m.span() for m in _PHRASES[kind].finditer(text)])
+
+
+def noun_phrases(text: str, noun: str) -> list[Span]:
+    """Where `text` names the thing asked for: "the ALBA-TCP Bank" for "bank", "Outlet: Peoples Dispatch" for "outlet".
+
+    The noun comes with what names it: the words from its determiner ("the ALBA-TCP Bank"), a name
+    after "of", an acronym, or a value after a colon.
+    """
+    stem = noun[:-1] if noun.endswith("s") and len(noun) > 3 else noun
+    spans = []
+    for m in re.finditer(rf"\b{re.escape(stem)}(?:s|es)?\b", text, re.IGNORECASE):
+        start, end = m.span()
+        if text.startswith(":", end):  # "Outlet: Peoples Dispatch" (a labelled line)
+            line_end = text.find("\n", end)
+            spans.append((start, len(text) if line_end < 0 else line_end))
+            continue
+        named = _extend_left(text, start)
+        before = text[max(0, named - 80):named]
+        phrase = _DETERMINED_BEFORE_RE.search(before)  # "an ALBA-TCP air and sea fleet"
+        if phrase and not _NOT_INSIDE.intersection(phrase.group(1).lower().split()):
+            named -= len(before) - phrase.start()
+        if text[start].isupper():
+            after = _PROPER_AFTER_RE.match(text, end)
+            end = after.end() if after else end
+        acronym = _ACRONYM_AFTER_RE.match(text, end)
+        end = acronym.end() if acronym else end
+        spans.append((named, end))
+    return _merge(spans)
+
+
+def person_phrases(text: str, names: Iterable[str]) -> list[Span]:
+    """Where `text` names one of `names`, with the title written before it ("Cuban President Miguel Díaz-Canel")."""
+    spans = [(m.start(1), m.end(1)) for m in _AUTHOR_LINE_RE.finditer(text)]
+    for name in names:
+        for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text):
+            spans.append((_extend_left(text, m.start()), m.end()))
+    return _merge(spans)
+
+
+def _merge(spans: Iterable[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+# -- choosing the highlight ----------------------------------------------------------------------
+
+
+class Highlighter:
+    """Picks the spans to highlight in a passage, given its sentences' scores against the question."""
+
+    def __init__(self, names: Iterable[str] = (), *, margin: float = 0.05) -> None:
+        self.names = tuple(sorted(set(names), key=len, reverse=True))  # "Nicolás Maduro" before "Maduro"
+        self.margin = margin
+        # A name anywhere; a pronoun only opening the sentence ("the measures he announced" reports no speech).
+        subject = "|".join([*(re.escape(n) for n in self.names), r"^(?:He|She|They)"])
+        # "Philip Pierre, Prime Minister of Saint Lucia, stated that …", "He also stressed that …",
+        # "Arce said in his speech that …", "Maduro insisted on “…”": a person, a verb of saying, what follows.
+        self._attribution = re.compile(
+            rf"(?<!\w)(?:{subject})(?:,[^,“”\"\n]{{1,80}},|,)?[ \t]+"
+            r"(?:(?:also|then|later|again|further|[a-z]+ly)[ \t]+)?"
+            rf"(?:[a-z]{{3,}}ed|said|says|told|tells|spoke|[a-z]{{3,}}s)\b(?:[ \t]+(?:on|for|that)\b)?"
+            rf"(?:[^,.;:“”\"\n]{{0,30}}?\bthat\b)?[ \t:]*"
+        )
+
+    def spans(self, text: str, sentences: Sequence[Span], scores: np.ndarray, focus: Focus) -> tuple[Span, ...]:
+        """The focus in the best sentence holding it; else the sentences within `margin` of the best."""
+        if not sentences:
+            return ()
+        order = np.argsort(-scores, kind="stable")
+        if focus:
+            for finder in self._finders(focus):
+                found = finder(text)
+                for i in order:
+                    start, end = sentences[int(i)]
+                    inside = tuple(
+                        s for s in found if start <= s[0] and s[1] <= end and tells_more(text[s[0]:s[1]], focus)
+                    )
+                    if inside:
+                        return inside
+        best = float(scores.max())
+        return tuple(self._reported(text, *sentences[int(i)]) for i in np.flatnonzero(scores >= best - self.margin))
+
+    def _reported(self, text: str, start: int, end: int) -> Span:
+        """What a sentence reports someone said ("Maduro proposed *the activation of …*"); the sentence otherwise."""
+        match = self._attribution.search(text[start:end])
+        if match is None or end - (start + match.end()) < 10:
+            return start, end
+        return start + match.end(), end
+
+    def _finders(self, focus: Focus) -> list[Callable[[str], list[Span]]]:
+        finders = [lambda text, noun=noun: noun_phrases(text, noun) for noun in focus.nouns]
+        if focus.person:
+            finders.append(lambda text: person_phrases(text, self.names))
+        finders += [lambda text, kind=kind: kind_phrases(text, kind) for kind in focus.kinds]
+        return finders
