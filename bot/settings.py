@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     max_concurrent_answers: int = Field(default=2, ge=1, validation_alias=_env("SUMMIT_BOT_MAX_CONCURRENT"))
     log_level: str = Field(default="INFO", validation_alias=_env("SUMMIT_BOT_LOG_LEVEL"))
 
+    question_log: bool = Field(default=True, validation_alias=_env("SUMMIT_BOT_QUESTION_LOG"))
+    retention_days: int = Field(default=90, ge=1, le=3650, validation_alias=_env("SUMMIT_BOT_RETENTION_DAYS"))
+    database_url: str | None = Field(default=None, validation_alias=_env("SUMMIT_BOT_DATABASE_URL"))
+
     @field_validator("allowed_channel_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
