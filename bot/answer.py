@@ -107,3 +107,9 @@ def build_answer(
     )
     return Answer(question, confidence if hits else "none", citations,
                   searched_for if searched_for != question else None)
+
+
+def cite(passages: list[Passage], articles: dict[str, Article]) -> tuple[Citation, ...]:
+    """Citations for passages shown outside an answer (context, paging), ranked in the given order."""
+    return tuple(Citation(rank, 0.0, passage, ArticleRef.of(articles[passage.article]))
+                 for rank, passage in enumerate(passages, start=1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from functools import cached_property
@@ -50,6 +51,23 @@ class Catalog:
         """The passage with this id (KeyError if there is none)."""
         return self._passages_by_id[passage_id]
 
+    @cached_property
+    def _passages_by_ref(self) -> dict[str, Passage]:
+        return {passage_ref(p): p for p in self.passages}
+
+    def by_ref(self, ref: str) -> Passage | None:
+        """The passage a `passage_ref` names, or None when the corpus no longer has it (removed or changed)."""
+        return self._passages_by_ref.get(ref)
+
+    def neighbours(self, passage: Passage) -> tuple[Passage | None, Passage | None]:
+        """The passages just before and after `passage` in its article (metadata excluded)."""
+        body = [p for p in self.passages if p.article == passage.article and p.kind == "paragraph"]
+        ids = [p.id for p in body]
+        if passage.id not in ids:
+            return None, None
+        at = ids.index(passage.id)
+        return (body[at - 1] if at > 0 else None), (body[at + 1] if at + 1 < len(body) else None)
+
     @classmethod
     def from_settings(cls, settings: Settings) -> Catalog:
         return cls(load_corpus(settings.corpus_dir), resolve_model(settings.model))
@@ -91,6 +109,12 @@ class Catalog:
             if any(fold(form) == wanted for form in speaker.person.name_forms):
                 return speaker
         return None
+
+
+def passage_ref(passage: Passage) -> str:
+    """A short fingerprint of a passage (its id and text): what a button keeps to find the passage again,
+    and to know when a reindex removed or changed it."""
+    return hashlib.blake2b(f"{passage.id}\n{passage.text}".encode(), digest_size=6).hexdigest()
 
 
 def attributed_passages(passages: list[Passage], article: Article, person: Person) -> list[str]:

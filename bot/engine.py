@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answer import Answer, build_answer
+from bot.answer import Answer, Citation, build_answer, cite
 from bot.answerability import Thresholds, is_answered
 from bot.atomic import sweep_leftovers
 from bot.catalog import Catalog
@@ -120,6 +120,19 @@ class Engine:
         found = state.retriever.retrieve(cleaned, k)
         confidence = "high" if is_answered(found.evidence, self.thresholds) else "none"
         return build_answer(cleaned, found.hits, state.articles, confidence, searched_for=found.query)
+
+    def context(self, ref: str) -> tuple[Citation, ...] | None:
+        """The passage a `passage_ref` names with the ones before and after it; None if the corpus lost it."""
+        state = self._state
+        passage = state.catalog.by_ref(ref)
+        if passage is None:
+            return None
+        before, after = state.catalog.neighbours(passage)
+        return cite([p for p in (before, passage, after) if p is not None], state.articles)
+
+    def has_ref(self, ref: str) -> bool:
+        """Whether the passage a `passage_ref` names is still in the corpus, unchanged."""
+        return self._state.catalog.by_ref(ref) is not None
 
     def reload(self, *, force: bool = False) -> BuildReport | None:
         """Re-read the corpus and load (or rebuild) its index, then swap them in at once.

@@ -38,9 +38,9 @@ USER_ID = 271828182845904523
 
 
 def record(store: Store, question: str = "What did Maduro propose?", **overrides: object) -> QuestionRecord:
-    values: dict[str, object] = dict(question=question, searched_for=None, confidence="high",
-                                     passage_ids=("a#p9", "a#p8"), latency_ms=12.5, asker=store.user_key(USER_ID),
-                                     guild_id=1, channel_id=2, message_id=3)
+    values: dict[str, object] = {
+        "question": question, "searched_for": None, "confidence": "high", "passage_ids": ("a#p9", "a#p8"),
+        "latency_ms": 12.5, "asker": store.user_key(USER_ID), "guild_id": 1, "channel_id": 2, "message_id": 3}
     values.update(overrides)
     return QuestionRecord(**values)  # type: ignore[arg-type]
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import discord
 from discord.ext import commands
 
-from bot.answer import Answer
+from bot.answer import Answer, Citation
 from bot.engine import Engine
 from bot.settings import Settings
+from bot.store import QuestionRecord, Store
 
+from .buttons import DYNAMIC_ITEMS
 from .cooldown import UserCooldown
 from .sync import SyncResult, sync_commands
 from .translator import CatalogTranslator
@@ -24,10 +28,19 @@ EXTENSIONS = tuple(
 )
 
 
+@dataclass(frozen=True)
+class Answered:
+    """An answer and how long the asker waited for it (queue included)."""
+
+    answer: Answer
+    latency_ms: float
+
+
 class SummitBot(commands.Bot):
     """Answers questions about the summit with cited passages; see the cogs for each feature."""
 
-    def __init__(self, engine: Engine, settings: Settings, *, force_sync: bool = False, **options: Any) -> None:
+    def __init__(self, engine: Engine, settings: Settings, *, force_sync: bool = False, store: Store | None = None,
+                 **options: Any) -> None:
         # No voice features: silence discord.py's start-up warnings about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
@@ -43,17 +56,52 @@ class SummitBot(commands.Bot):
         self.limiter = UserCooldown(settings.cooldown_rate, settings.cooldown_seconds)
         self.sync_result: SyncResult | None = None
         self._answer_slots = asyncio.Semaphore(settings.max_concurrent_answers)
+        self._own_store = store is None
+        self.store = store or Store.disabled()
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CatalogTranslator())
+        if self._own_store:
+            self.store = await asyncio.to_thread(Store.open, self.settings)
+        self.add_dynamic_items(*DYNAMIC_ITEMS)  # the buttons under answers, including those sent before a restart
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.sync_result = await sync_commands(self.tree, self.settings, force=self.force_sync)
+
+    async def close(self) -> None:
+        await super().close()
+        if self._own_store:
+            await asyncio.to_thread(self.store.close)
 
     async def answer(self, question: str) -> Answer:
         """`engine.ask` in a worker thread, at most `max_concurrent_answers` at a time."""
         async with self._answer_slots:
             return await asyncio.to_thread(self.engine.ask, question)
+
+    async def timed_answer(self, question: str) -> Answered:
+        """`answer`, with the time the asker waited for it."""
+        started = time.perf_counter()
+        answer = await self.answer(question)
+        return Answered(answer, (time.perf_counter() - started) * 1000)
+
+    async def passages(self, query: str, k: int) -> tuple[Citation, ...]:
+        """The `k` passages nearest to `query`, best first (for More and the closest passages)."""
+        async with self._answer_slots:
+            answer = await asyncio.to_thread(self.engine.ask, query, k)
+        return answer.citations
+
+    def record(self, answered: Answered, *, source: str, user_id: int, guild_id: int | None,
+               channel_id: int | None, message_id: int | None, followup_of: int | None = None) -> None:
+        """Queue the question for the store (nothing happens when the question log is off)."""
+        if not self.store.enabled:
+            return
+        answer = answered.answer
+        self.store.record(QuestionRecord(
+            question=answer.question, searched_for=answer.searched_for, confidence=answer.confidence,
+            passage_ids=tuple(c.passage.id for c in answer.citations), latency_ms=answered.latency_ms,
+            asker=self.store.user_key(user_id), source=source, guild_id=guild_id, channel_id=channel_id,
+            message_id=message_id, followup_of=followup_of,
+        ))
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: the mentions cog handles messages."""

@@ -14,7 +14,7 @@ import discord
 
 from bot.answer import Answer, ArticleRef, Citation
 from bot.framing import ENGLISH, MAYBE, VERBATIM, citation_label
-from bot.i18n import N_, Texts
+from bot.i18n import LANGUAGES, N_, Texts, texts
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -30,6 +30,15 @@ ELLIPSIS = "…"
 ANSWER_COLOUR = discord.Colour(0x2E7D32)
 MAYBE_COLOUR = discord.Colour(0xF9A825)
 NOT_COVERED_COLOUR = discord.Colour.light_grey()
+EXTRA_COLOUR = discord.Colour(0x546E7A)  # more passages, context, closest passages: not an answer
+
+# Shown by the buttons (bot/discord_app/buttons.py); English for now.
+MORE_PASSAGES = "More passages, page {page} of {pages}"
+CONTEXT_TITLE = "Context of the cited passage"
+CONTEXT_CITED = "cited"
+CONTEXT_BEFORE = "before"
+CONTEXT_AFTER = "after"
+CLOSEST_TITLE = "The closest passages (they do not answer the question)"
 
 NOT_COVERED = N_(
     "This is not covered in the summit coverage I have. Try rephrasing the question, or use "
@@ -208,7 +217,8 @@ def answer_embed(answer: Answer, t: Texts = ENGLISH, *, client_language_known: b
                           url=link(first.article.url))
     if maybe:
         embed.set_author(name=t._(MAYBE))
-    lines = [searched_line(answer.searched_for, t)] if answer.searched_for else []
+    searched = footer_query(answer.question, answer.searched_for)
+    lines = [searched_line(searched, t)] if searched else []
     if t.lang != ENGLISH.lang:
         lines.append(t._(VERBATIM))
     lines.append(source_line(first.article, t))
@@ -228,14 +238,80 @@ def not_covered_embed(question: str, searched_for: str | None = None, t: Texts =
     names = slash_names(t, client_language_known=client_language_known)
     embed = discord.Embed(title=fit(question, TITLE_MAX), description=t._(NOT_COVERED, **names),
                           colour=NOT_COVERED_COLOUR)
-    if searched_for:
-        embed.set_footer(text=fit(searched_line(searched_for, t), FOOTER_MAX, inert))
+    searched = footer_query(question, searched_for)
+    if searched:
+        embed.set_footer(text=fit(searched_line(searched, t), FOOTER_MAX, inert))
     return embed
+
+
+def footer_query(question: str, searched: str | None) -> str | None:
+    """What the footer says was searched: the repaired or completed question, or the whole question when
+    the title had to cut it (so that the buttons can always read back what was asked)."""
+    if searched:
+        return searched
+    return question if fit(question, TITLE_MAX) != escape(question) else None
 
 
 def searched_line(searched_for: str, t: Texts = ENGLISH) -> str:
     """The footer line telling what was searched after typo repair (footers show no markdown)."""
     return t._("Searched for: {query}", query=searched_for)
+
+
+def asked_in(embed: discord.Embed) -> tuple[str, str]:
+    """(the question as titled, what was searched) read back from one of our embeds, for the buttons."""
+    title = _unescape(embed.title or "")
+    searched = title
+    prefixes = [texts(lang)._("Searched for: {query}", query="\0").split("\0")[0] for lang in LANGUAGES]
+    for line in (embed.footer.text or "").split("\n"):
+        for prefix in prefixes:
+            if line.startswith(prefix):
+                searched = line.removeprefix(prefix).replace("@\u200b", "@")
+    return title, searched
+
+
+def _unescape(markdown: str) -> str:
+    return re.sub(r"\\([\\*_`~|>#\-\[\]()])", r"\1", markdown).replace("@\u200b", "@")
+
+
+# -- more, context, closest ---------------------------------------------------------------------
+
+
+def _passages_embed(title: str, citations: Sequence[Citation], colour: discord.Colour,
+                    headings: Sequence[str | None] | None = None, footer: str | None = None) -> discord.Embed:
+    embed = discord.Embed(title=fit(title, TITLE_MAX), colour=colour)
+    if footer:
+        embed.set_footer(text=fit(footer, FOOTER_MAX, inert))
+    first_slug = citations[0].article.slug if citations else None
+    budget = min(FIELD_VALUE_MAX, (EMBED_TOTAL_MAX - len(embed) - 200) // max(1, len(citations)))
+    for i, citation in enumerate(citations):
+        name = (headings[i] if headings else None) or "\u200b"
+        block = citation_block(citation, budget, with_article=citation.article.slug != first_slug)
+        embed.add_field(name=fit(name, FIELD_NAME_MAX), value=block, inline=False)
+    return embed
+
+
+def page_embed(question: str, searched: str, citations: Sequence[Citation], page: int, pages: int) -> discord.Embed:
+    """One page of further passages for a question (More)."""
+    footer = MORE_PASSAGES.format(page=page, pages=pages)
+    if searched != question:
+        footer = f"{searched_line(searched)}\n{footer}"
+    return _passages_embed(question, citations, EXTRA_COLOUR, footer=footer)
+
+
+def context_embed(citations: Sequence[Citation], cited_id: str) -> discord.Embed:
+    """The cited passage between the ones before and after it (Context)."""
+    at = next((i for i, c in enumerate(citations) if c.passage.id == cited_id), 0)
+    headings = [CONTEXT_BEFORE if i < at else CONTEXT_CITED if i == at else CONTEXT_AFTER
+                for i in range(len(citations))]
+    return _passages_embed(CONTEXT_TITLE, citations, EXTRA_COLOUR, headings=headings,
+                           footer=source_line(citations[at].article) if citations else None)
+
+
+def closest_embed(question: str, citations: Sequence[Citation]) -> discord.Embed:
+    """The passages nearest to a refused question, clearly not presented as an answer."""
+    embed = _passages_embed(question, citations[:MAX_PASSAGES], NOT_COVERED_COLOUR)
+    embed.set_author(name=CLOSEST_TITLE)
+    return embed
 
 
 # -- checks ------------------------------------------------------------------------------------

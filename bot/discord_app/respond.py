@@ -15,17 +15,22 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 
 async def send(interaction: discord.Interaction, *, ephemeral: bool, content: str | None = None,
-               embed: discord.Embed | None = None) -> None:
-    """The first response, or a followup when the interaction was already acknowledged (deferred)."""
+               embed: discord.Embed | None = None, view: discord.ui.View | None = None) -> discord.Message | None:
+    """The first response, or a followup when the interaction was already acknowledged (deferred).
+
+    The message sent is returned for a followup (None for a first response, which has no id to hand).
+    """
     kwargs: dict[str, Any] = {"ephemeral": ephemeral, "allowed_mentions": NO_MENTIONS}
     if content is not None:
         kwargs["content"] = content
     if embed is not None:
         kwargs["embed"] = embed
+    if view is not None:
+        kwargs["view"] = view
     if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
-    else:
-        await interaction.response.send_message(**kwargs)
+        return await interaction.followup.send(wait=True, **kwargs)
+    await interaction.response.send_message(**kwargs)
+    return None
 
 
 async def send_pages(interaction: discord.Interaction, embeds: Sequence[discord.Embed], *, ephemeral: bool,

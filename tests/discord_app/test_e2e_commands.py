@@ -27,9 +27,10 @@ async def test_the_commands_are_registered_with_their_options(fake: FakeDiscord,
     assert fake.registered_commands(fake.GUILD_ID) == []  # no DISCORD_GUILD_ID: global commands only
     for command in commands.values():
         assert 1 <= len(command["description"]) <= 100
-    [question] = commands["ask"]["options"]
+    question, thread = commands["ask"]["options"]
     assert (question["name"], question["type"], question["required"]) == ("question", 3, True)
     assert not question.get("autocomplete")
+    assert (thread["name"], thread["type"], thread.get("required", False)) == ("thread", 5, False)
     [name] = commands["leader"]["options"]
     assert (name["name"], name["type"], name["required"], name["autocomplete"]) == ("name", 3, True, True)
     assert not commands["leaders"].get("options") and not commands["sources"].get("options")

@@ -193,3 +193,12 @@ def test_a_real_answers_highlight_is_the_bold_phrase_in_a_verbatim_quote(engine:
     quote = quote_of(embed.description)
     assert bold_parts(quote) == ["USD 10 million"]
     assert shown_text(quote) == real.citations[0].passage.text
+
+
+def test_a_medium_answer_is_labelled_as_a_possible_answer_in_its_own_colour() -> None:
+    maybe = Answer("What did Maduro propose?", "medium", (citation(1, "Maduro proposed a fleet."),))
+    embed = render.answer_embed(maybe)
+    assert embed.author.name == render.MAYBE == "This may answer it"
+    assert embed.colour == render.MAYBE_COLOUR != render.ANSWER_COLOUR
+    sure = render.answer_embed(Answer("What did Maduro propose?", "high", (citation(1, "Maduro proposed a fleet."),)))
+    assert sure.author.name is None and sure.colour == render.ANSWER_COLOUR

@@ -226,6 +226,29 @@ class InteractionManager:
             locale=locale,
         )
 
+    def inject_modal_submit(self, opened_by: int, values: list[str], *, user_id: int | None = None) -> FakeInteraction:
+        """See ``FakeDiscord.inject_modal_submit``."""
+        state = self.states.get(int(opened_by))
+        if state is None or state.modal is None:
+            raise ValueError(f"interaction {opened_by} did not open a modal")
+        inputs = iter(values)
+        rows: list[JSON] = []
+        for row in state.modal.get("components") or []:
+            if row.get("type") == 18:  # a label around one input
+                inner = row["component"]
+                rows.append({"type": 18, "component": {"type": inner["type"], "custom_id": inner["custom_id"],
+                                                       "value": next(inputs, "")}})
+            else:
+                rows.append({"type": 1, "components": [
+                    {"type": c["type"], "custom_id": c["custom_id"], "value": next(inputs, "")}
+                    for c in row.get("components") or []]})
+        data: JSON = {"custom_id": state.modal["custom_id"], "components": rows}
+        message = self.fake.world.messages.get(state.source_message_id) if state.source_message_id else None
+        guild_id = state.guild_id
+        return self._inject(MODAL_SUBMIT, str(state.modal["custom_id"]), data,
+                            user_id=state.user_id if user_id is None else user_id, channel_id=state.channel_id,
+                            guild_id=guild_id, message=message)
+
     # ---------------------------------------------------------------- rules
     def register(self, router: Router) -> None:
         """Add the interaction routes (they need no bot token, like Discord)."""

@@ -206,6 +206,7 @@ class RestApi:
         r.add("PATCH", "/channels/{channel_id}/messages/{message_id}", self.edit_message)
         r.add("DELETE", "/channels/{channel_id}/messages/{message_id}", self.delete_message)
         r.add("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self.add_reaction)
+        r.add("POST", "/channels/{channel_id}/messages/{message_id}/threads", self.start_thread)
         r.add("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self.remove_reaction)
         for scope in ("/applications/{app_id}/commands", "/applications/{app_id}/guilds/{guild_id}/commands"):
             r.add("GET", scope, self.list_commands)
@@ -277,7 +278,7 @@ class RestApi:
         """``GET /guilds/{id}/channels``."""
         if not self._guild_or_none(ctx):
             return err(UNKNOWN_GUILD)
-        return ok(list(self.fake.world.channels.values()))
+        return ok([c for c in self.fake.world.channels.values() if c["type"] != 11])
 
     async def get_guild_roles(self, ctx: Ctx) -> Reply:
         """``GET /guilds/{id}/roles``."""
@@ -420,6 +421,26 @@ class RestApi:
             return found
         self.fake.delete_stored_message(int(found["id"]))
         return no_content()
+
+    async def start_thread(self, ctx: Ctx) -> Reply:
+        """``POST /channels/{id}/messages/{id}/threads``: a public thread from a message (one per message)."""
+        found = self._find_message(ctx)
+        if isinstance(found, Reply):
+            return found
+        world = self.fake.world
+        message_id = int(found["id"])
+        name = str(ctx.body.get("name") or "")
+        if not 1 <= len(name) <= 100:
+            errors = FormErrors()
+            errors.add(("name",), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+            return Reply(400, errors.body())
+        if message_id in world.channels:
+            return error(400, 160004, "A thread has already been created for this message")
+        thread = world.add_thread(ctx.id("channel_id"), name, starter_message_id=message_id,
+                                  auto_archive=int(ctx.body.get("auto_archive_duration") or 1440))
+        found["thread"] = thread
+        self.fake.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        return Reply(201, thread)
 
     async def add_reaction(self, ctx: Ctx) -> Reply:
         """``PUT .../reactions/{emoji}/@me``."""

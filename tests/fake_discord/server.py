@@ -429,6 +429,11 @@ class FakeDiscord:
             custom_id, int(message_id), component_type=component_type, values=values, user_id=user_id, locale=locale
         )
 
+    def inject_modal_submit(self, opened_by: int | str, values: list[str], *, user_id: int | None = None
+                            ) -> FakeInteraction:
+        """Submit the modal that interaction ``opened_by`` answered with, its text inputs filled in order."""
+        return self.interactions.inject_modal_submit(int(opened_by), values, user_id=user_id)
+
     def inject_message(
         self,
         content: str,

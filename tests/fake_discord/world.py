@@ -48,6 +48,8 @@ DEFAULT_PERMISSIONS = (
 )
 BOT_PERMISSIONS = DEFAULT_PERMISSIONS | (1 << 13) | (1 << 28)  # + manage messages, manage roles
 
+PUBLIC_THREAD = 11
+
 _MENTION_RE = re.compile(r"<@!?(\d+)>")
 
 
@@ -146,6 +148,27 @@ class World:
             "flags": 0,
         }
         self.channels[cid] = payload
+        return payload
+
+    def add_thread(self, parent_id: int, name: str, *, starter_message_id: int, auto_archive: int = 1440) -> JSON:
+        """A public thread started from a message (its id is the message's, as on Discord)."""
+        payload: JSON = {
+            "id": sf(starter_message_id),
+            "type": PUBLIC_THREAD,
+            "guild_id": sf(self.guild_id),
+            "parent_id": sf(parent_id),
+            "owner_id": sf(BOT_USER_ID),
+            "name": name,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "total_message_sent": 0,
+            "flags": 0,
+            "thread_metadata": {"archived": False, "auto_archive_duration": auto_archive,
+                                "archive_timestamp": iso_now(), "locked": False, "create_timestamp": iso_now()},
+        }
+        self.channels[starter_message_id] = payload
         return payload
 
     def dm_channel(self, user_id: int) -> JSON:
@@ -295,8 +318,8 @@ class World:
             "lazy": True,
             "member_count": len(members),
             "members": members,
-            "channels": list(self.channels.values()),
-            "threads": [],
+            "channels": [c for c in self.channels.values() if c["type"] != PUBLIC_THREAD],
+            "threads": [c for c in self.channels.values() if c["type"] == PUBLIC_THREAD],
             "presences": [],
             "voice_states": [],
             "stage_instances": [],

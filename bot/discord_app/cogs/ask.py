@@ -1,6 +1,8 @@
-"""`/ask question:<text>`: the closest passages, verbatim and cited."""
+"""`/ask question:<text> [thread:True]`: the closest passages, verbatim and cited, with buttons."""
 
 from __future__ import annotations
+
+import logging
 
 import discord
 from discord import app_commands
@@ -8,13 +10,18 @@ from discord.ext import commands
 
 from bot.question import QuestionError, clean_question
 
+from ..buttons import answer_view
 from ..channels import interaction_public
 from ..client import SummitBot, as_summit_bot
 from ..cooldown import per_user_cooldown
-from ..render import answer_embed
+from ..render import answer_embed, fit, plain
 from ..replies import private_here
 from ..respond import send
 from ..translator import interaction_texts, loc
+
+log = logging.getLogger(__name__)
+
+THREAD_NAME_MAX = 100
 
 
 class AskCog(commands.Cog):
@@ -25,10 +32,11 @@ class AskCog(commands.Cog):
 
     @app_commands.command(name=loc("command name", "ask"),
                           description=loc("description", "Ask about the ALBA-TCP summit; I answer with cited passages"))
-    @app_commands.rename(question=loc("option name", "question"))
-    @app_commands.describe(question=loc("description", "Your question, e.g. What did Maduro propose?"))
+    @app_commands.rename(question=loc("option name", "question"), thread=loc("option name", "thread"))
+    @app_commands.describe(question=loc("description", "Your question, e.g. What did Maduro propose?"),
+                           thread=loc("description", "Answer in a new thread, so that a conversation does not flood the channel"))
     @per_user_cooldown()
-    async def ask(self, interaction: discord.Interaction[SummitBot], question: str) -> None:
+    async def ask(self, interaction: discord.Interaction[SummitBot], question: str, thread: bool = False) -> None:
         settings = self.bot.settings
         t = interaction_texts(interaction)
         try:  # before deferring, so that the error can be ephemeral
@@ -38,9 +46,27 @@ class AskCog(commands.Cog):
             return
         public = interaction_public(settings.allowed_channel_ids, interaction)
         await interaction.response.defer(thinking=True, ephemeral=not public)
-        answer = await self.bot.answer(question)
+        answered = await self.bot.timed_answer(question)
+        answer = answered.answer
         note = None if public else private_here(settings.allowed_channel_ids, t)
-        await send(interaction, ephemeral=not public, content=note, embed=answer_embed(answer, t))
+        view = answer_view(answer, interaction.user.id, votes=self.bot.store.enabled, deletable=public)
+        message = await send(interaction, ephemeral=not public, content=note, embed=answer_embed(answer, t),
+                             view=view)
+        self.bot.record(answered, source="slash", user_id=interaction.user.id, guild_id=interaction.guild_id,
+                        channel_id=interaction.channel_id, message_id=message.id if message else None)
+        if thread and public and message is not None:
+            await self.open_thread(message, answer.question)
+
+    async def open_thread(self, message: discord.Message, question: str) -> None:
+        """A thread from the answer, for follow-up questions (where threads can be made; else nothing)."""
+        channel = message.channel
+        if not isinstance(channel, discord.TextChannel):
+            return
+        try:
+            await channel.get_partial_message(message.id).create_thread(
+                name=fit(question, THREAD_NAME_MAX, plain), auto_archive_duration=1440)
+        except discord.HTTPException as exc:
+            log.info("could not open a thread on answer %s: %s %s", message.id, exc.status, exc.text)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot.question import QuestionError, clean_question
 
+from ..buttons import answer_view
 from ..channels import message_public
 from ..client import SummitBot, as_summit_bot
 from ..render import answer_embed
@@ -89,8 +90,13 @@ class MentionsCog(commands.Cog):
         except QuestionError as exc:
             await self.reply(message, content=exc.message(t))
             return
-        answer = await self.bot.answer(text)
-        await self.reply(message, embed=answer_embed(answer, t, client_language_known=False))
+        answered = await self.bot.timed_answer(text)
+        answer = answered.answer
+        view = answer_view(answer, message.author.id, votes=self.bot.store.enabled, deletable=True)
+        sent = await self.reply(message, embed=answer_embed(answer, t, client_language_known=False), view=view)
+        self.bot.record(answered, source="mention", user_id=message.author.id,
+                        guild_id=message.guild.id if message.guild else None, channel_id=message.channel.id,
+                        message_id=sent.id)
 
     def first_warning(self, user_id: int, retry_after: float) -> bool:
         """True once per cooldown per user: past their budget, users are told once, then ignored."""
@@ -102,10 +108,13 @@ class MentionsCog(commands.Cog):
         return True
 
     async def reply(self, message: discord.Message, *, content: str | None = None,
-                    embed: discord.Embed | None = None) -> None:
+                    embed: discord.Embed | None = None, view: discord.ui.View | None = None) -> discord.Message:
         """A reply that pings nobody and still arrives if the question was deleted meanwhile."""
-        await message.channel.send(content=content, embed=embed, allowed_mentions=NO_MENTIONS,
-                                   reference=message.to_reference(fail_if_not_exists=False))
+        if view is None:
+            return await message.channel.send(content=content, embed=embed, allowed_mentions=NO_MENTIONS,
+                                              reference=message.to_reference(fail_if_not_exists=False))
+        return await message.channel.send(content=content, embed=embed, allowed_mentions=NO_MENTIONS, view=view,
+                                          reference=message.to_reference(fail_if_not_exists=False))
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -1,0 +1,401 @@
+"""The buttons under an answer: 👍 / 👎, More, Context, Delete, and "Show the closest passages" on a refusal.
+
+Each button is a discord.py `DynamicItem`: everything it needs lives in its `custom_id` (the asker's
+id, a page, a `passage_ref` of the first passage shown) or in the answer message itself (the question
+and what was searched, read back from the embed), and votes live in the question store. So the
+buttons keep working after a restart, and stop politely (a private message, never "interaction
+failed") when the answer is older than the retention period or a reindex removed its passages.
+
+custom_id grammar (at most 100 characters):
+    sb:vote:up | sb:vote:down            the vote buttons (the answer is the message they sit on)
+    sb:more:<asker>:<ref>                More, on an answer
+    sb:page:<asker>:<page>:<ref>         Back / Next, on a page of more passages
+    sb:ctx:<ref>                         Context
+    sb:near:<ref>                        Show the closest passages (refusals)
+    sb:del:<asker>                       Delete
+    sb:why:<answer message id>           "What was wrong?" (in the private 👎 acknowledgement)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import math
+import re
+from typing import Any
+
+import discord
+from discord import ui
+
+from bot.answer import Answer, Citation
+from bot.catalog import passage_ref
+from bot.store import StoreError, VoteCounts
+
+from . import render
+from .respond import NO_MENTIONS
+
+log = logging.getLogger(__name__)
+
+# -- what the buttons say (one place, plain English) --------------------------------------------
+
+UP, DOWN = "👍", "👎"
+MORE = "More"
+BACK = "Back"
+NEXT = "Next"
+CONTEXT = "Context"
+DELETE = "Delete"
+CLOSEST = "Show the closest passages"
+WHY = "What was wrong?"
+WHY_TITLE = "What was wrong with this answer?"
+WHY_LABEL = "What was wrong? (optional)"
+WHY_PLACEHOLDER = "e.g. it quotes the wrong leader; the article does say it, in another paragraph…"
+
+EXPIRED = ("This answer is older than {days} days, so its buttons no longer work. "
+           "Ask the question again for a fresh answer.")
+GONE = ("The summit coverage has changed since this answer was given, and the passages it quoted are no "
+        "longer in it. Ask the question again for a fresh answer.")
+VOTED = {1: "Thanks, your 👍 is counted.", -1: "Thanks, your 👎 is counted."}
+VOTE_CHANGED = {1: "Your vote is now 👍.", -1: "Your vote is now 👎."}
+VOTE_SAME = "You already voted {emoji} on this answer; press the other button to change your vote."
+WHY_INVITE = " If you like, tell us what was wrong: it helps whoever runs this bot improve it."
+VOTE_UNSAVED = "Thanks! I could not save your vote just now; please try again in a while."
+WHY_THANKS = "Thanks, whoever runs this bot will read it."
+WHY_UNSAVED = "Thanks! I could not save that just now; please try again in a while."
+NOT_YOURS = "Only the person who asked, or a member with Manage Messages, can delete this answer."
+NO_MORE = "There are no more passages for this question."
+
+PAGE_SIZE = render.MAX_PASSAGES
+MAX_PAGES = 5  # More goes as far as the 15th passage
+STORE_WAIT = 2.0  # seconds a vote may wait for the store before it is acknowledged anyway
+
+NO_VOTES = VoteCounts(0, 0)
+_REF = r"(?P<ref>[0-9a-f]{12})"
+
+
+def _bot(interaction: discord.Interaction[Any]) -> Any:
+    return interaction.client  # a SummitBot (not imported: client.py imports this module)
+
+
+async def _private(interaction: discord.Interaction[Any], content: str, **kwargs: Any) -> None:
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs)
+    else:
+        await interaction.response.send_message(content, ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs)
+
+
+def _expired(interaction: discord.Interaction[Any]) -> str | None:
+    """The polite refusal for a button on an answer older than the retention period, else None."""
+    days = _bot(interaction).settings.retention_days
+    message = interaction.message
+    if message is not None and discord.utils.utcnow() - message.created_at > dt.timedelta(days=days):
+        return EXPIRED.format(days=days)
+    return None
+
+
+async def _usable(interaction: discord.Interaction[Any], ref: str | None = None) -> bool:
+    """False (after telling the clicker privately) when the answer is too old or its passages are gone."""
+    problem = _expired(interaction)
+    if problem is None and ref is not None and not _bot(interaction).engine.has_ref(ref):
+        problem = GONE
+    if problem is None:
+        return True
+    await _private(interaction, problem)
+    return False
+
+
+def _question(interaction: discord.Interaction[Any]) -> tuple[str, str]:
+    message = interaction.message
+    if message is None or not message.embeds:
+        return "", ""
+    return render.asked_in(message.embeds[0])
+
+
+# -- votes ---------------------------------------------------------------------------------------
+
+
+class VoteButton(ui.DynamicItem[ui.Button[Any]], template=r"sb:vote:(?P<value>up|down)"):
+    def __init__(self, value: str, count: int = 0) -> None:
+        self.value = 1 if value == "up" else -1
+        super().__init__(ui.Button(style=discord.ButtonStyle.secondary, emoji=UP if self.value == 1 else DOWN,
+                                   label=str(count) if count else None, custom_id=f"sb:vote:{value}"))
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> VoteButton:
+        return cls(match["value"])
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: ui.Item[Any],
+                             match: re.Match[str], /) -> VoteButton:
+        return cls.from_match(match)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        if not await _usable(interaction) or interaction.message is None:
+            return
+        bot = _bot(interaction)
+        await interaction.response.defer()  # acknowledged at once, whatever the store does
+        message = interaction.message
+        future = bot.store.vote(message.id, bot.store.user_key(interaction.user.id), self.value)
+        try:
+            result = await asyncio.wait_for(asyncio.wrap_future(future), STORE_WAIT)
+        except (StoreError, TimeoutError):
+            await _private(interaction, VOTE_UNSAVED)
+            return
+        if result.changed:
+            await interaction.edit_original_response(view=with_counts(message, result.counts))
+        if result.previous is None:
+            text = VOTED[self.value]
+        elif result.changed:
+            text = VOTE_CHANGED[self.value]
+        else:
+            text = VOTE_SAME.format(emoji=UP if self.value == 1 else DOWN)
+        view = ui.View(timeout=None)
+        if self.value == -1:
+            text += WHY_INVITE
+            view.add_item(WhyButton(message.id))
+        await _private(interaction, text, view=view)
+
+
+class WhyButton(ui.DynamicItem[ui.Button[Any]], template=r"sb:why:(?P<message>\d+)"):
+    def __init__(self, message_id: int) -> None:
+        self.message_id = message_id
+        super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=WHY, custom_id=f"sb:why:{message_id}"))
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> WhyButton:
+        return cls(int(match["message"]))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: ui.Item[Any],
+                             match: re.Match[str], /) -> WhyButton:
+        return cls.from_match(match)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_modal(WhyModal(self.message_id))
+
+
+class WhyModal(ui.Modal, title=WHY_TITLE):
+    """The optional "what was wrong?" after a 👎."""
+
+    text: ui.TextInput[WhyModal] = ui.TextInput(label=WHY_LABEL, style=discord.TextStyle.paragraph,
+                                                placeholder=WHY_PLACEHOLDER, required=False, max_length=1000)
+
+    def __init__(self, message_id: int) -> None:
+        super().__init__(custom_id=f"sb:whym:{message_id}", timeout=None)
+        self.message_id = message_id
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        comment = self.text.value.strip()
+        if not comment:
+            await _private(interaction, WHY_THANKS)
+            return
+        bot = _bot(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        future = bot.store.comment(self.message_id, bot.store.user_key(interaction.user.id), comment)
+        try:
+            await asyncio.wait_for(asyncio.wrap_future(future), STORE_WAIT)
+        except (StoreError, TimeoutError):
+            await _private(interaction, WHY_UNSAVED)
+            return
+        await _private(interaction, WHY_THANKS)
+
+
+# -- more passages -------------------------------------------------------------------------------
+
+
+class MoreButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:more:(?P<asker>\d+):{_REF}"):
+    def __init__(self, asker: int, ref: str) -> None:
+        self.asker, self.ref = asker, ref
+        super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=MORE,
+                                   custom_id=f"sb:more:{asker}:{ref}"))
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> MoreButton:
+        return cls(int(match["asker"]), match["ref"])
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: ui.Item[Any],
+                             match: re.Match[str], /) -> MoreButton:
+        return cls.from_match(match)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await show_page(interaction, self.asker, 2, self.ref, on_page=False)
+
+
+class PageButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:page:(?P<asker>\d+):(?P<page>\d+):{_REF}"):
+    def __init__(self, asker: int, page: int, ref: str, label: str = NEXT, *, disabled: bool = False) -> None:
+        self.asker, self.page, self.ref = asker, page, ref
+        super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=label, disabled=disabled,
+                                   custom_id=f"sb:page:{asker}:{page}:{ref}"))
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> PageButton:
+        return cls(int(match["asker"]), int(match["page"]), match["ref"])
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: ui.Item[Any],
+                             match: re.Match[str], /) -> PageButton:
+        return cls.from_match(match)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await show_page(interaction, self.asker, self.page, self.ref, on_page=True)
+
+
+def page_view(asker: int, page: int, pages: int, ref: str) -> ui.View:
+    view = ui.View(timeout=None)
+    # Back and Next always carry different pages, so their custom_ids never collide.
+    view.add_item(PageButton(asker, max(1, page - 1), ref, BACK, disabled=page <= 1))
+    view.add_item(PageButton(asker, min(pages, page + 1) if page < pages else page + 1, ref, NEXT,
+                             disabled=page >= pages))
+    return view
+
+
+async def show_page(interaction: discord.Interaction[Any], asker: int, page: int, ref: str, *, on_page: bool) -> None:
+    """A page of passages for the question of the clicked message: for the asker in the open (turning the
+    page in place), privately for anyone else."""
+    if not await _usable(interaction, ref):
+        return
+    bot = _bot(interaction)
+    message = interaction.message
+    mine = interaction.user.id == asker
+    in_place = on_page and message is not None and (mine or message.flags.ephemeral)
+    if in_place:
+        await interaction.response.defer()
+    else:
+        await interaction.response.defer(ephemeral=not mine, thinking=True)
+    title, searched = _question(interaction)
+    citations = await bot.passages(searched, PAGE_SIZE * MAX_PAGES)
+    pages = max(1, math.ceil(len(citations) / PAGE_SIZE))
+    if page > pages:
+        await _private(interaction, NO_MORE)
+        return
+    shown = citations[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    embed = render.page_embed(title, searched, shown, page, pages)
+    view = page_view(asker, page, pages, ref)
+    if in_place:
+        await interaction.edit_original_response(embed=embed, view=view)
+    else:
+        await interaction.followup.send(embed=embed, view=view, ephemeral=not mine, allowed_mentions=NO_MENTIONS)
+
+
+# -- context, closest, delete --------------------------------------------------------------------
+
+
+class ContextButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:ctx:{_REF}"):
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=CONTEXT, custom_id=f"sb:ctx:{ref}"))
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> ContextButton:
+        return cls(match["ref"])
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: ui.Item[Any],
+                             match: re.Match[str], /) -> ContextButton:
+        return cls.from_match(match)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        if not await _usable(interaction, self.ref):
+            return
+        citations = _bot(interaction).engine.context(self.ref)
+        if citations is None:  # removed by a reindex between the check and now
+            await _private(interaction, GONE)
+            return
+        cited = _bot(interaction).engine.catalog.by_ref(self.ref)
+        embed = render.context_embed(citations, cited.id if cited else "")
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+class ClosestButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:near:{_REF}"):
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=CLOSEST, custom_id=f"sb:near:{ref}"))
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> ClosestButton:
+        return cls(match["ref"])
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: ui.Item[Any],
+                             match: re.Match[str], /) -> ClosestButton:
+        return cls.from_match(match)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        if not await _usable(interaction, self.ref):
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        title, searched = _question(interaction)
+        citations = await _bot(interaction).passages(searched, PAGE_SIZE)
+        await interaction.followup.send(embed=render.closest_embed(title, citations), ephemeral=True,
+                                        allowed_mentions=NO_MENTIONS)
+
+
+class DeleteButton(ui.DynamicItem[ui.Button[Any]], template=r"sb:del:(?P<asker>\d+)"):
+    def __init__(self, asker: int) -> None:
+        self.asker = asker
+        super().__init__(ui.Button(style=discord.ButtonStyle.danger, label=DELETE, custom_id=f"sb:del:{asker}"))
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> DeleteButton:
+        return cls(int(match["asker"]))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: ui.Item[Any],
+                             match: re.Match[str], /) -> DeleteButton:
+        return cls.from_match(match)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.user.id != self.asker and not interaction.permissions.manage_messages:
+            await _private(interaction, NOT_YOURS)
+            return
+        await interaction.response.defer()
+        await interaction.delete_original_response()
+        log.info("answer %s deleted by %s", interaction.message.id if interaction.message else "?",
+                 "the asker" if interaction.user.id == self.asker else "a moderator")
+
+
+DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
+    VoteButton, WhyButton, MoreButton, PageButton, ContextButton, ClosestButton, DeleteButton,
+)
+
+
+# -- the view under an answer --------------------------------------------------------------------
+
+
+def answer_view(answer: Answer, asker: int, *, votes: bool, deletable: bool,
+                counts: VoteCounts = NO_VOTES) -> ui.View | None:
+    """The buttons for an answer (None when there is nothing to offer)."""
+    view = ui.View(timeout=None)
+    first: Citation | None = answer.citations[0] if answer.citations else None
+    if votes and first is not None:
+        view.add_item(VoteButton("up", counts.up))
+        view.add_item(VoteButton("down", counts.down))
+    if first is not None:
+        ref = passage_ref(first.passage)
+        if answer.answered:
+            view.add_item(MoreButton(asker, ref))
+            view.add_item(ContextButton(ref))
+        else:
+            view.add_item(ClosestButton(ref))
+    if deletable:
+        view.add_item(DeleteButton(asker))
+    return view if view.children else None
+
+
+def with_counts(message: discord.Message, counts: VoteCounts) -> ui.View:
+    """The message's own buttons again, the vote buttons showing `counts`."""
+    view = ui.View(timeout=None)
+    for row in message.components:
+        for component in getattr(row, "children", []):
+            custom_id = getattr(component, "custom_id", None) or ""
+            if custom_id in ("sb:vote:up", "sb:vote:down"):
+                value = custom_id.rsplit(":", 1)[1]
+                view.add_item(VoteButton(value, counts.up if value == "up" else counts.down))
+                continue
+            for item_class in DYNAMIC_ITEMS:
+                match = item_class.__discord_ui_compiled_template__.fullmatch(custom_id)
+                if match:
+                    view.add_item(item_class.from_match(match))  # type: ignore[attr-defined]
+                    break
+    return view
