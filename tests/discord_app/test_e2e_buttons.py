@@ -73,7 +73,7 @@ async def test_an_answer_has_vote_more_context_and_delete_buttons(fake: FakeDisc
 async def test_two_people_vote_and_one_changes_their_mind(fake: FakeDiscord, bot: SummitBot, user: int) -> None:
     message = await ask(fake, user)
     other = fake.add_user("second-voter").id
-    state, sent = await click(fake, "sb:vote:up", message["id"], user, sent=2)
+    state, _ = await click(fake, "sb:vote:up", message["id"], user, sent=2)
     assert state.ack_type == 6  # acknowledged at once, before the store is touched
     [edit] = state.edits
     assert button(edit, "sb:vote:up")["label"] == "1" and "label" not in button(edit, "sb:vote:down")
@@ -141,7 +141,7 @@ async def test_more_pages_through_further_passages_privately_for_others(fake: Fa
     assert returned["embeds"][0]["footer"]["text"] == render.MORE_PASSAGES.format(page=2, pages=5)
 
     state, [mine] = await click(fake, more, message["id"], user)
-    assert not state.ephemeral  # the asker pages in the open
+    assert not state.ephemeral and mine["embeds"][0]["fields"]  # the asker pages in the open
 
 
 async def test_context_shows_the_paragraphs_before_and_after_the_cited_one(fake: FakeDiscord, bot: SummitBot,

@@ -58,7 +58,7 @@ async def test_buttons_on_an_answer_whose_passages_a_reindex_removed_say_so(engi
         assert cited.text in text
         article.write_text(text.replace(cited.text + "\n", ""), encoding="utf-8")
         private_reply, reply = await reindex(fake)
-        assert reply.startswith("Reindexed:"), reply
+        assert private_reply and reply.startswith("Reindexed:"), reply
         for custom_id in custom_ids(message)[2:4]:  # More, Context
             state, [answer] = await click(fake, custom_id, message["id"], OTHER_USER_ID)
             assert state.ack_type == 4 and state.ephemeral and answer["content"] == buttons.GONE, custom_id
