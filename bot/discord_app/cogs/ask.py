@@ -34,7 +34,7 @@ class AskCog(commands.Cog):
                           description=loc("description", "Ask about the ALBA-TCP summit; I answer with cited passages"))
     @app_commands.rename(question=loc("option name", "question"), thread=loc("option name", "thread"))
     @app_commands.describe(question=loc("description", "Your question, e.g. What did Maduro propose?"),
-                           thread=loc("description", "Answer in a new thread, so that a conversation does not flood the channel"))
+                           thread=loc("description", "Answer in a new thread, so that a conversation does not flood the channel"))  # noqa: E501
     @per_user_cooldown()
     async def ask(self, interaction: discord.Interaction[SummitBot], question: str, thread: bool = False) -> None:
         settings = self.bot.settings
