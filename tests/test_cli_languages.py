@@ -27,7 +27,7 @@ def test_lang_es_frames_the_answer_in_spanish_and_keeps_the_passage_verbatim(
     assert main(["--lang", "es", "ask", MADURO]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"P: {MADURO}\n")
-    assert "(Cita textual del original en inglés)" in out
+    assert "(Citas textuales del original en inglés)" in out
     assert "(puntuación 0," in out  # a decimal comma
     assert "air and sea fleet" in out  # the quoted passage, in English
 
@@ -52,7 +52,7 @@ def test_the_refusal_and_a_question_error_in_spanish(env: None, capsys: pytest.C
     assert main(["--lang", "es", "ask", "How do I bake sourdough bread at home?"]) == 0
     assert "La cobertura de la cumbre que tengo no responde a esto." in capsys.readouterr().out
     assert main(["--lang", "es", "ask", "???"]) == 2
-    assert "Escribe la pregunta con palabras, por ejemplo: ¿Qué propuso Maduro?" in capsys.readouterr().err
+    assert "Escribe tu pregunta con palabras, por ejemplo: ¿Qué propuso Maduro?" in capsys.readouterr().err
 
 
 def test_leaders_and_sources_in_spanish(env: None, capsys: pytest.CaptureFixture[str]) -> None:

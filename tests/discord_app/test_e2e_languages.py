@@ -15,6 +15,7 @@ import pytest
 from bot.discord_app import render
 from bot.discord_app.client import SummitBot
 from bot.engine import Engine
+from bot.framing import VERBATIM
 from bot.i18n import texts
 from tests.fake_discord import BOT_USER_ID, FakeDiscord, InteractionState
 
@@ -85,10 +86,10 @@ async def test_ask_answers_in_the_language_of_the_client(
     assert see_also and set(see_also) == {"Ver también" if is_spanish(locale) else "See also"}
     footer = embed["footer"]["text"]
     if is_spanish(locale):
-        assert footer.startswith("Cita textual del original en inglés\n")
+        assert footer.startswith(ES._(VERBATIM) + "\n")
         assert footer.endswith("6 de febrero de 2025")
     else:
-        assert "Cita" not in footer and footer.endswith("6 February 2025")
+        assert "Citas" not in footer and footer.endswith("6 February 2025")
     assert shown_text(quote_of(embed["description"])) == expected.citations[0].passage.text  # verbatim English
     within_limits(sent, state)
 
@@ -100,7 +101,7 @@ async def test_the_refusal_is_in_the_language_of_the_client(
     _, sent = await run_command(fake, "ask", {"question": OFF_TOPIC}, user_id=user, locale=locale)
     description = only_embed(sent[0])["description"]
     if is_spanish(locale):
-        assert description.startswith("La cobertura de la cumbre que tengo no trata esto.")
+        assert description.startswith("La cobertura de la cumbre que tengo no trata este tema.")
         assert "`/mandatarios`" in description and "`/mandatario`" in description  # as the client shows them
     else:
         assert "not covered in the summit coverage I have" in description and "`/leaders`" in description
@@ -120,7 +121,7 @@ async def test_a_question_error_and_the_private_note_are_in_spanish(
 ) -> None:
     state, [payload] = await run_command(fake, "ask", {"question": "why " * 130}, user_id=user, locale="es-ES")
     assert state.ephemeral
-    assert re.fullmatch(r"Esa pregunta tiene \d+ caracteres; el máximo es 500\.", payload["content"])
+    assert re.fullmatch(r"Tu pregunta tiene \d+ caracteres; acórtala a menos de 500\.", payload["content"])
     _, [payload] = await run_command(fake, "ask", {"question": "¿Qué dijo Arce sobre la migración?"},
                                      user_id=user, channel_id=elsewhere, locale="es-ES")
     assert payload["content"].startswith(f"Respondo públicamente en <#{fake.CHANNEL_ID}>; aquí, solo tú")
@@ -142,7 +143,7 @@ async def test_an_unexpected_failure_is_reported_in_the_language_of_the_client(
     fake: FakeDiscord, bot: SummitBot, user: int
 ) -> None:
     _, [payload] = await run_command(fake, "boom", user_id=user, locale="es-ES")
-    assert payload["content"].startswith("Lo siento, algo falló")
+    assert payload["content"].startswith("Lo siento, algo salió mal")
 
 
 async def test_a_missing_permission_is_named_as_spanish_discord_names_it(
@@ -163,7 +164,7 @@ async def test_a_spanish_mention_gets_spanish_framing_even_from_an_english_clien
     _, payload = await ask_by_message(fake, f"{ME} {question}", author_id=user)
     embed = only_embed(payload)
     assert embed == render.answer_embed(engine.ask(question), ES, client_language_known=False).to_dict()
-    assert "Cita textual del original en inglés" in embed["footer"]["text"]
+    assert ES._(VERBATIM) in embed["footer"]["text"]
     assert all(f["name"] == "Ver también" for f in embed.get("fields") or [])
     within_limits([payload])
 
@@ -218,13 +219,13 @@ async def test_leader_and_its_autocomplete_speak_spanish(
     assert speaker is not None
     first = engine.index.passages[engine.index.row(speaker.passage_ids[0])]
     assert shown_text(quote_of(embed["description"].split("\n\n")[0])) == first.text
-    assert embed["footer"]["text"].startswith("Cita textual del original en inglés · ")
+    assert embed["footer"]["text"].startswith(ES._(VERBATIM) + " · ")
     within_limits(sent, state)
 
 
 async def test_an_unknown_leader_is_answered_in_spanish(fake: FakeDiscord, bot: SummitBot, user: int) -> None:
     _, [payload] = await run_command(fake, "leader", {"name": "Napoleón"}, user_id=user, locale="es-ES")
-    assert payload["content"].startswith("No conozco a ningún mandatario llamado «Napoleón».")
+    assert payload["content"].startswith("No conozco a ningún mandatario llamado “Napoleón”.")
 
 
 async def test_sources_in_spanish(fake: FakeDiscord, bot: SummitBot, user: int) -> None:
