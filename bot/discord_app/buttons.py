@@ -30,40 +30,45 @@ from discord import ui
 
 from bot.answer import Answer, Citation
 from bot.catalog import passage_ref
+from bot.framing import ENGLISH
+from bot.i18n import N_, Texts
 from bot.store import StoreError, VoteCounts
 
 from . import render
 from .respond import NO_MENTIONS
+from .translator import interaction_texts
 
 log = logging.getLogger(__name__)
 
-# -- what the buttons say (one place, plain English) --------------------------------------------
+# -- what the buttons say (one place; English here, other languages in bot/locales) ------------
+# Labels follow the language of the answer they sit under; what a click answers (privately, a modal,
+# a page) follows the language of whoever clicks (`interaction.locale`).
 
 UP, DOWN = "👍", "👎"
-MORE = "More"
-BACK = "Back"
-NEXT = "Next"
-CONTEXT = "Context"
-DELETE = "Delete"
-CLOSEST = "Show the closest passages"
-WHY = "What was wrong?"
-WHY_TITLE = "What was wrong with this answer?"
-WHY_LABEL = "What was wrong? (optional)"
-WHY_PLACEHOLDER = "e.g. it quotes the wrong leader; the article does say it, in another paragraph…"
+MORE = N_("More")
+BACK = N_("Back")
+NEXT = N_("Next")
+CONTEXT = N_("Context")
+DELETE = N_("Delete")
+CLOSEST = N_("Show the closest passages")
+WHY = N_("What was wrong?")
+WHY_TITLE = N_("What was wrong with this answer?")
+WHY_LABEL = N_("What was wrong? (optional)")
+WHY_PLACEHOLDER = N_("e.g. it quotes the wrong leader; the article does say it, in another paragraph…")
 
-EXPIRED = ("This answer is older than {days} days, so its buttons no longer work. "
-           "Ask the question again for a fresh answer.")
-GONE = ("The summit coverage has changed since this answer was given, and the passages it quoted are no "
-        "longer in it. Ask the question again for a fresh answer.")
-VOTED = {1: "Thanks, your 👍 is counted.", -1: "Thanks, your 👎 is counted."}
-VOTE_CHANGED = {1: "Your vote is now 👍.", -1: "Your vote is now 👎."}
-VOTE_SAME = "You already voted {emoji} on this answer; press the other button to change your vote."
-WHY_INVITE = " If you like, tell us what was wrong: it helps whoever runs this bot improve it."
-VOTE_UNSAVED = "Thanks! I could not save your vote just now; please try again in a while."
-WHY_THANKS = "Thanks, whoever runs this bot will read it."
-WHY_UNSAVED = "Thanks! I could not save that just now; please try again in a while."
-NOT_YOURS = "Only the person who asked, or a member with Manage Messages, can delete this answer."
-NO_MORE = "There are no more passages for this question."
+EXPIRED = N_("This answer is older than {days} days, so its buttons no longer work. "
+             "Ask the question again for a fresh answer.")
+GONE = N_("The summit coverage has changed since this answer was given, and the passages it quoted are no "
+          "longer in it. Ask the question again for a fresh answer.")
+VOTED = {1: N_("Thanks, your 👍 is counted."), -1: N_("Thanks, your 👎 is counted.")}
+VOTE_CHANGED = {1: N_("Your vote is now 👍."), -1: N_("Your vote is now 👎.")}
+VOTE_SAME = N_("You already voted {emoji} on this answer; press the other button to change your vote.")
+WHY_INVITE = N_("If you like, tell us what was wrong: it helps whoever runs this bot improve it.")
+VOTE_UNSAVED = N_("Thanks! I could not save your vote just now; please try again in a while.")
+WHY_THANKS = N_("Thanks, whoever runs this bot will read it.")
+WHY_UNSAVED = N_("Thanks! I could not save that just now; please try again in a while.")
+NOT_YOURS = N_("Only the person who asked, or a member with Manage Messages, can delete this answer.")
+NO_MORE = N_("There are no more passages for this question.")
 
 PAGE_SIZE = render.MAX_PASSAGES
 MAX_PAGES = 5  # More goes as far as the 15th passage
@@ -78,6 +83,7 @@ def _bot(interaction: discord.Interaction[Any]) -> Any:
 
 
 async def _private(interaction: discord.Interaction[Any], content: str, **kwargs: Any) -> None:
+    """`content` (already in the clicker's language) for the clicker only."""
     if interaction.response.is_done():
         await interaction.followup.send(content, ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs)
     else:
@@ -89,7 +95,7 @@ def _expired(interaction: discord.Interaction[Any]) -> str | None:
     days = _bot(interaction).settings.retention_days
     message = interaction.message
     if message is not None and discord.utils.utcnow() - message.created_at > dt.timedelta(days=days):
-        return EXPIRED.format(days=days)
+        return interaction_texts(interaction)._(EXPIRED, days=days)
     return None
 
 
@@ -97,7 +103,7 @@ async def _usable(interaction: discord.Interaction[Any], ref: str | None = None)
     """False (after telling the clicker privately) when the answer is too old or its passages are gone."""
     problem = _expired(interaction)
     if problem is None and ref is not None and not _bot(interaction).engine.has_ref(ref):
-        problem = GONE
+        problem = interaction_texts(interaction)._(GONE)
     if problem is None:
         return True
     await _private(interaction, problem)
@@ -133,33 +139,35 @@ class VoteButton(ui.DynamicItem[ui.Button[Any]], template=r"sb:vote:(?P<value>up
         if not await _usable(interaction) or interaction.message is None:
             return
         bot = _bot(interaction)
+        t = interaction_texts(interaction)
         await interaction.response.defer()  # acknowledged at once, whatever the store does
         message = interaction.message
         future = bot.store.vote(message.id, bot.store.user_key(interaction.user.id), self.value)
         try:
             result = await asyncio.wait_for(asyncio.wrap_future(future), STORE_WAIT)
         except (StoreError, TimeoutError):
-            await _private(interaction, VOTE_UNSAVED)
+            await _private(interaction, t._(VOTE_UNSAVED))
             return
         if result.changed:
             await interaction.edit_original_response(view=with_counts(message, result.counts))
         if result.previous is None:
-            text = VOTED[self.value]
+            text = t._(VOTED[self.value])
         elif result.changed:
-            text = VOTE_CHANGED[self.value]
+            text = t._(VOTE_CHANGED[self.value])
         else:
-            text = VOTE_SAME.format(emoji=UP if self.value == 1 else DOWN)
+            text = t._(VOTE_SAME, emoji=UP if self.value == 1 else DOWN)
         view = ui.View(timeout=None)
         if self.value == -1:
-            text += WHY_INVITE
-            view.add_item(WhyButton(message.id))
+            text += " " + t._(WHY_INVITE)
+            view.add_item(WhyButton(message.id, t))
         await _private(interaction, text, view=view)
 
 
 class WhyButton(ui.DynamicItem[ui.Button[Any]], template=r"sb:why:(?P<message>\d+)"):
-    def __init__(self, message_id: int) -> None:
+    def __init__(self, message_id: int, t: Texts = ENGLISH) -> None:
         self.message_id = message_id
-        super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=WHY, custom_id=f"sb:why:{message_id}"))
+        super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(WHY),
+                                   custom_id=f"sb:why:{message_id}"))
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> WhyButton:
@@ -171,23 +179,26 @@ class WhyButton(ui.DynamicItem[ui.Button[Any]], template=r"sb:why:(?P<message>\d
         return cls.from_match(match)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_modal(WhyModal(self.message_id))
+        await interaction.response.send_modal(WhyModal(self.message_id, interaction_texts(interaction)))
 
 
 class WhyModal(ui.Modal, title=WHY_TITLE):
-    """The optional "what was wrong?" after a 👎."""
+    """The optional "what was wrong?" after a 👎, in the clicker's language."""
 
     text: ui.TextInput[WhyModal] = ui.TextInput(label=WHY_LABEL, style=discord.TextStyle.paragraph,
                                                 placeholder=WHY_PLACEHOLDER, required=False, max_length=1000)
 
-    def __init__(self, message_id: int) -> None:
-        super().__init__(custom_id=f"sb:whym:{message_id}", timeout=None)
+    def __init__(self, message_id: int, t: Texts = ENGLISH) -> None:
+        super().__init__(title=t._(WHY_TITLE), custom_id=f"sb:whym:{message_id}", timeout=None)
         self.message_id = message_id
+        self.text.label = t._(WHY_LABEL)
+        self.text.placeholder = t._(WHY_PLACEHOLDER)
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        t = interaction_texts(interaction)
         comment = self.text.value.strip()
         if not comment:
-            await _private(interaction, WHY_THANKS)
+            await _private(interaction, t._(WHY_THANKS))
             return
         bot = _bot(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -195,18 +206,18 @@ class WhyModal(ui.Modal, title=WHY_TITLE):
         try:
             await asyncio.wait_for(asyncio.wrap_future(future), STORE_WAIT)
         except (StoreError, TimeoutError):
-            await _private(interaction, WHY_UNSAVED)
+            await _private(interaction, t._(WHY_UNSAVED))
             return
-        await _private(interaction, WHY_THANKS)
+        await _private(interaction, t._(WHY_THANKS))
 
 
 # -- more passages -------------------------------------------------------------------------------
 
 
 class MoreButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:more:(?P<asker>\d+):{_REF}"):
-    def __init__(self, asker: int, ref: str) -> None:
+    def __init__(self, asker: int, ref: str, t: Texts = ENGLISH) -> None:
         self.asker, self.ref = asker, ref
-        super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=MORE,
+        super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(MORE),
                                    custom_id=f"sb:more:{asker}:{ref}"))
 
     @classmethod
@@ -224,6 +235,7 @@ class MoreButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:more:(?P<asker>\
 
 class PageButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:page:(?P<asker>\d+):(?P<page>\d+):{_REF}"):
     def __init__(self, asker: int, page: int, ref: str, label: str = NEXT, *, disabled: bool = False) -> None:
+        """`label` is already in the reader's language (Back or Next)."""
         self.asker, self.page, self.ref = asker, page, ref
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=label, disabled=disabled,
                                    custom_id=f"sb:page:{asker}:{page}:{ref}"))
@@ -241,11 +253,11 @@ class PageButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:page:(?P<asker>\
         await show_page(interaction, self.asker, self.page, self.ref, on_page=True)
 
 
-def page_view(asker: int, page: int, pages: int, ref: str) -> ui.View:
+def page_view(asker: int, page: int, pages: int, ref: str, t: Texts = ENGLISH) -> ui.View:
     view = ui.View(timeout=None)
     # Back and Next always carry different pages, so their custom_ids never collide.
-    view.add_item(PageButton(asker, max(1, page - 1), ref, BACK, disabled=page <= 1))
-    view.add_item(PageButton(asker, min(pages, page + 1) if page < pages else page + 1, ref, NEXT,
+    view.add_item(PageButton(asker, max(1, page - 1), ref, t._(BACK), disabled=page <= 1))
+    view.add_item(PageButton(asker, min(pages, page + 1) if page < pages else page + 1, ref, t._(NEXT),
                              disabled=page >= pages))
     return view
 
@@ -256,6 +268,7 @@ async def show_page(interaction: discord.Interaction[Any], asker: int, page: int
     if not await _usable(interaction, ref):
         return
     bot = _bot(interaction)
+    t = interaction_texts(interaction)
     message = interaction.message
     mine = interaction.user.id == asker
     in_place = on_page and message is not None and (mine or message.flags.ephemeral)
@@ -267,11 +280,11 @@ async def show_page(interaction: discord.Interaction[Any], asker: int, page: int
     citations = await bot.passages(searched, PAGE_SIZE * MAX_PAGES)
     pages = max(1, math.ceil(len(citations) / PAGE_SIZE))
     if page > pages:
-        await _private(interaction, NO_MORE)
+        await _private(interaction, t._(NO_MORE))
         return
     shown = citations[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    embed = render.page_embed(title, searched, shown, page, pages)
-    view = page_view(asker, page, pages, ref)
+    embed = render.page_embed(title, searched, shown, page, pages, t)
+    view = page_view(asker, page, pages, ref, t)
     if in_place:
         await interaction.edit_original_response(embed=embed, view=view)
     else:
@@ -282,9 +295,10 @@ async def show_page(interaction: discord.Interaction[Any], asker: int, page: int
 
 
 class ContextButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:ctx:{_REF}"):
-    def __init__(self, ref: str) -> None:
+    def __init__(self, ref: str, t: Texts = ENGLISH) -> None:
         self.ref = ref
-        super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=CONTEXT, custom_id=f"sb:ctx:{ref}"))
+        super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(CONTEXT),
+                                   custom_id=f"sb:ctx:{ref}"))
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> ContextButton:
@@ -298,19 +312,21 @@ class ContextButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:ctx:{_REF}"):
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         if not await _usable(interaction, self.ref):
             return
+        t = interaction_texts(interaction)
         citations = _bot(interaction).engine.context(self.ref)
         if citations is None:  # removed by a reindex between the check and now
-            await _private(interaction, GONE)
+            await _private(interaction, t._(GONE))
             return
         cited = _bot(interaction).engine.catalog.by_ref(self.ref)
-        embed = render.context_embed(citations, cited.id if cited else "")
+        embed = render.context_embed(citations, cited.id if cited else "", t)
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 class ClosestButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:near:{_REF}"):
-    def __init__(self, ref: str) -> None:
+    def __init__(self, ref: str, t: Texts = ENGLISH) -> None:
         self.ref = ref
-        super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=CLOSEST, custom_id=f"sb:near:{ref}"))
+        super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(CLOSEST),
+                                   custom_id=f"sb:near:{ref}"))
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> ClosestButton:
@@ -327,14 +343,15 @@ class ClosestButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:near:{_REF}")
         await interaction.response.defer(ephemeral=True, thinking=True)
         title, searched = _question(interaction)
         citations = await _bot(interaction).passages(searched, PAGE_SIZE)
-        await interaction.followup.send(embed=render.closest_embed(title, citations), ephemeral=True,
+        embed = render.closest_embed(title, citations, interaction_texts(interaction))
+        await interaction.followup.send(embed=embed, ephemeral=True,
                                         allowed_mentions=NO_MENTIONS)
 
 
 class DeleteButton(ui.DynamicItem[ui.Button[Any]], template=r"sb:del:(?P<asker>\d+)"):
-    def __init__(self, asker: int) -> None:
+    def __init__(self, asker: int, t: Texts = ENGLISH) -> None:
         self.asker = asker
-        super().__init__(ui.Button(style=discord.ButtonStyle.danger, label=DELETE, custom_id=f"sb:del:{asker}"))
+        super().__init__(ui.Button(style=discord.ButtonStyle.danger, label=t._(DELETE), custom_id=f"sb:del:{asker}"))
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> DeleteButton:
@@ -347,7 +364,7 @@ class DeleteButton(ui.DynamicItem[ui.Button[Any]], template=r"sb:del:(?P<asker>\
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.user.id != self.asker and not interaction.permissions.manage_messages:
-            await _private(interaction, NOT_YOURS)
+            await _private(interaction, interaction_texts(interaction)._(NOT_YOURS))
             return
         await interaction.response.defer()
         await interaction.delete_original_response()
@@ -364,8 +381,8 @@ DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
 
 
 def answer_view(answer: Answer, asker: int, *, votes: bool, deletable: bool,
-                counts: VoteCounts = NO_VOTES) -> ui.View | None:
-    """The buttons for an answer (None when there is nothing to offer)."""
+                counts: VoteCounts = NO_VOTES, t: Texts = ENGLISH) -> ui.View | None:
+    """The buttons for an answer (None when there is nothing to offer), labelled in the answer's language."""
     view = ui.View(timeout=None)
     first: Citation | None = answer.citations[0] if answer.citations else None
     if votes and first is not None:
@@ -374,17 +391,18 @@ def answer_view(answer: Answer, asker: int, *, votes: bool, deletable: bool,
     if first is not None:
         ref = passage_ref(first.passage)
         if answer.answered:
-            view.add_item(MoreButton(asker, ref))
-            view.add_item(ContextButton(ref))
+            view.add_item(MoreButton(asker, ref, t))
+            view.add_item(ContextButton(ref, t))
         else:
-            view.add_item(ClosestButton(ref))
+            view.add_item(ClosestButton(ref, t))
     if deletable:
-        view.add_item(DeleteButton(asker))
+        view.add_item(DeleteButton(asker, t))
     return view if view.children else None
 
 
 def with_counts(message: discord.Message, counts: VoteCounts) -> ui.View:
-    """The message's own buttons again, the vote buttons showing `counts`."""
+    """The message's own buttons again (labels as they were, so in the answer's language), the vote buttons
+    showing `counts`."""
     view = ui.View(timeout=None)
     for row in message.components:
         for component in getattr(row, "children", []):
@@ -396,6 +414,10 @@ def with_counts(message: discord.Message, counts: VoteCounts) -> ui.View:
             for item_class in DYNAMIC_ITEMS:
                 match = item_class.__discord_ui_compiled_template__.fullmatch(custom_id)
                 if match:
-                    view.add_item(item_class.from_match(match))  # type: ignore[attr-defined]
+                    item = item_class.from_match(match)  # type: ignore[attr-defined]
+                    label = getattr(component, "label", None)
+                    if label:
+                        item.item.label = label
+                    view.add_item(item)
                     break
     return view

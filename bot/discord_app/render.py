@@ -32,13 +32,13 @@ MAYBE_COLOUR = discord.Colour(0xF9A825)
 NOT_COVERED_COLOUR = discord.Colour.light_grey()
 EXTRA_COLOUR = discord.Colour(0x546E7A)  # more passages, context, closest passages: not an answer
 
-# Shown by the buttons (bot/discord_app/buttons.py); English for now.
-MORE_PASSAGES = "More passages, page {page} of {pages}"
-CONTEXT_TITLE = "Context of the cited passage"
-CONTEXT_CITED = "cited"
-CONTEXT_BEFORE = "before"
-CONTEXT_AFTER = "after"
-CLOSEST_TITLE = "The closest passages (they do not answer the question)"
+# Shown by the buttons (bot/discord_app/buttons.py), in the clicker's language.
+MORE_PASSAGES = N_("More passages, page {page} of {pages}")
+CONTEXT_TITLE = N_("Context of the cited passage")
+CONTEXT_CITED = N_("cited")
+CONTEXT_BEFORE = N_("before")
+CONTEXT_AFTER = N_("after")
+CLOSEST_TITLE = N_("The closest passages (they do not answer the question)")
 
 NOT_COVERED = N_(
     "This is not covered in the summit coverage I have. Try rephrasing the question, or use "
@@ -277,40 +277,44 @@ def _unescape(markdown: str) -> str:
 
 
 def _passages_embed(title: str, citations: Sequence[Citation], colour: discord.Colour,
-                    headings: Sequence[str | None] | None = None, footer: str | None = None) -> discord.Embed:
+                    headings: Sequence[str | None] | None = None, footer: str | None = None,
+                    t: Texts = ENGLISH) -> discord.Embed:
     embed = discord.Embed(title=fit(title, TITLE_MAX), colour=colour)
+    if citations and t.lang != ENGLISH.lang:
+        footer = f"{footer}\n{t._(VERBATIM)}" if footer else t._(VERBATIM)
     if footer:
         embed.set_footer(text=fit(footer, FOOTER_MAX, inert))
     first_slug = citations[0].article.slug if citations else None
     budget = min(FIELD_VALUE_MAX, (EMBED_TOTAL_MAX - len(embed) - 200) // max(1, len(citations)))
     for i, citation in enumerate(citations):
         name = (headings[i] if headings else None) or "\u200b"
-        block = citation_block(citation, budget, with_article=citation.article.slug != first_slug)
+        block = citation_block(citation, budget, with_article=citation.article.slug != first_slug, t=t)
         embed.add_field(name=fit(name, FIELD_NAME_MAX), value=block, inline=False)
     return embed
 
 
-def page_embed(question: str, searched: str, citations: Sequence[Citation], page: int, pages: int) -> discord.Embed:
+def page_embed(question: str, searched: str, citations: Sequence[Citation], page: int, pages: int,
+               t: Texts = ENGLISH) -> discord.Embed:
     """One page of further passages for a question (More)."""
-    footer = MORE_PASSAGES.format(page=page, pages=pages)
+    footer = t._(MORE_PASSAGES, page=page, pages=pages)
     if searched != question:
-        footer = f"{searched_line(searched)}\n{footer}"
-    return _passages_embed(question, citations, EXTRA_COLOUR, footer=footer)
+        footer = f"{searched_line(searched, t)}\n{footer}"
+    return _passages_embed(question, citations, EXTRA_COLOUR, footer=footer, t=t)
 
 
-def context_embed(citations: Sequence[Citation], cited_id: str) -> discord.Embed:
+def context_embed(citations: Sequence[Citation], cited_id: str, t: Texts = ENGLISH) -> discord.Embed:
     """The cited passage between the ones before and after it (Context)."""
     at = next((i for i, c in enumerate(citations) if c.passage.id == cited_id), 0)
-    headings = [CONTEXT_BEFORE if i < at else CONTEXT_CITED if i == at else CONTEXT_AFTER
+    headings = [t._(CONTEXT_BEFORE if i < at else CONTEXT_CITED if i == at else CONTEXT_AFTER)
                 for i in range(len(citations))]
-    return _passages_embed(CONTEXT_TITLE, citations, EXTRA_COLOUR, headings=headings,
-                           footer=source_line(citations[at].article) if citations else None)
+    return _passages_embed(t._(CONTEXT_TITLE), citations, EXTRA_COLOUR, headings=headings,
+                           footer=source_line(citations[at].article, t) if citations else None, t=t)
 
 
-def closest_embed(question: str, citations: Sequence[Citation]) -> discord.Embed:
+def closest_embed(question: str, citations: Sequence[Citation], t: Texts = ENGLISH) -> discord.Embed:
     """The passages nearest to a refused question, clearly not presented as an answer."""
-    embed = _passages_embed(question, citations[:MAX_PASSAGES], NOT_COVERED_COLOUR)
-    embed.set_author(name=CLOSEST_TITLE)
+    embed = _passages_embed(question, citations[:MAX_PASSAGES], NOT_COVERED_COLOUR, t=t)
+    embed.set_author(name=t._(CLOSEST_TITLE))
     return embed
 
 

@@ -226,7 +226,8 @@ class InteractionManager:
             locale=locale,
         )
 
-    def inject_modal_submit(self, opened_by: int, values: list[str], *, user_id: int | None = None) -> FakeInteraction:
+    def inject_modal_submit(self, opened_by: int, values: list[str], *, user_id: int | None = None,
+                            locale: str = "en-US") -> FakeInteraction:
         """See ``FakeDiscord.inject_modal_submit``."""
         state = self.states.get(int(opened_by))
         if state is None or state.modal is None:
@@ -247,7 +248,7 @@ class InteractionManager:
         guild_id = state.guild_id
         return self._inject(MODAL_SUBMIT, str(state.modal["custom_id"]), data,
                             user_id=state.user_id if user_id is None else user_id, channel_id=state.channel_id,
-                            guild_id=guild_id, message=message)
+                            guild_id=guild_id, message=message, locale=locale)
 
     # ---------------------------------------------------------------- rules
     def register(self, router: Router) -> None:

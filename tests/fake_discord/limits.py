@@ -190,6 +190,22 @@ def validate_modal(data: JSON, errors: FormErrors, prefix: Path = ("data",)) -> 
         errors.add((*prefix, "components"), "BASE_TYPE_REQUIRED", "This field is required")
     elif len(components) > ACTION_ROWS_MAX:
         errors.max_length((*prefix, "components"), ACTION_ROWS_MAX)
+    for i, row in enumerate(components if isinstance(components, list) else []):
+        if not isinstance(row, dict):
+            continue
+        if row.get("type") == 18:  # a label (up to 45) around one input, with an optional description (100)
+            for key, limit in (("label", 45), ("description", 100)):
+                if _text_len(row.get(key)) > limit:
+                    errors.max_length((*prefix, "components", i, key), limit)
+            inputs = [(("component",), row.get("component"))]
+        else:
+            inputs = [(("components", j), c) for j, c in enumerate(row.get("components") or [])]
+        for where, component in inputs:
+            if not isinstance(component, dict) or component.get("type") != 4:
+                continue
+            for key, limit in (("label", 45), ("placeholder", 100)):
+                if _text_len(component.get(key)) > limit:
+                    errors.max_length((*prefix, "components", i, *where, key), limit)
 
 
 def _valid_name(name: Any) -> bool:

@@ -429,10 +429,10 @@ class FakeDiscord:
             custom_id, int(message_id), component_type=component_type, values=values, user_id=user_id, locale=locale
         )
 
-    def inject_modal_submit(self, opened_by: int | str, values: list[str], *, user_id: int | None = None
-                            ) -> FakeInteraction:
+    def inject_modal_submit(self, opened_by: int | str, values: list[str], *, user_id: int | None = None,
+                            locale: str = "en-US") -> FakeInteraction:
         """Submit the modal that interaction ``opened_by`` answered with, its text inputs filled in order."""
-        return self.interactions.inject_modal_submit(int(opened_by), values, user_id=user_id)
+        return self.interactions.inject_modal_submit(int(opened_by), values, user_id=user_id, locale=locale)
 
     def inject_message(
         self,

@@ -49,7 +49,7 @@ class AskCog(commands.Cog):
         answered = await self.bot.timed_answer(question)
         answer = answered.answer
         note = None if public else private_here(settings.allowed_channel_ids, t)
-        view = answer_view(answer, interaction.user.id, votes=self.bot.store.enabled, deletable=public)
+        view = answer_view(answer, interaction.user.id, votes=self.bot.store.enabled, deletable=public, t=t)
         message = await send(interaction, ephemeral=not public, content=note, embed=answer_embed(answer, t),
                              view=view)
         self.bot.record(answered, source="slash", user_id=interaction.user.id, guild_id=interaction.guild_id,

@@ -92,7 +92,7 @@ class MentionsCog(commands.Cog):
             return
         answered = await self.bot.timed_answer(text)
         answer = answered.answer
-        view = answer_view(answer, message.author.id, votes=self.bot.store.enabled, deletable=True)
+        view = answer_view(answer, message.author.id, votes=self.bot.store.enabled, deletable=True, t=t)
         sent = await self.reply(message, embed=answer_embed(answer, t, client_language_known=False), view=view)
         self.bot.record(answered, source="mention", user_id=message.author.id,
                         guild_id=message.guild.id if message.guild else None, channel_id=message.channel.id,
