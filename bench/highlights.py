@@ -61,7 +61,7 @@ def main() -> int:
         who = question_focus(found.query).person
         for label, focus in (("before", None), ("after", question_focus(found.query))):
             started = time.perf_counter()
-            spans = _before(retriever, row, query) if focus is None else retriever._highlights(row, query, focus)
+            spans = _before(retriever, row, query) if focus is None else retriever.highlights(row, query, focus)
             elapsed = (time.perf_counter() - started) * 1e6
             marked = " ".join(passage.text[s:e] for s, e in spans)
             length = sum(e - s for s, e in spans)

@@ -17,6 +17,7 @@ from bot.catalog import Catalog
 from bot.corpus import Article
 from bot.embedding_cache import EmbeddingCache
 from bot.embeddings import Embedder, EmbeddingError, SentenceTransformerEmbedder
+from bot.every_article import cite_every_article, stable_order
 from bot.index import BuildReport, PassageIndex, build_index
 from bot.index_store import IndexKey, IndexUnusable
 from bot.question import clean_question
@@ -119,7 +120,9 @@ class Engine:
         k = max(1, min(top_k or self.settings.top_k, len(state.index)))
         found = state.retriever.retrieve(cleaned, k)
         confidence = "high" if is_answered(found.evidence, self.thresholds) else "none"
-        return build_answer(cleaned, found.hits, state.articles, confidence, searched_for=found.query)
+        # "Who wrote the article?" with several articles: every article's details, not one by chance.
+        hits = cite_every_article(found.hits, state.retriever, found.query, stable_order(state.articles.values()), k)
+        return build_answer(cleaned, hits, state.articles, confidence, searched_for=found.query)
 
     def context(self, ref: str) -> tuple[Citation, ...] | None:
         """The passage a `passage_ref` names with the ones before and after it; None if the corpus lost it."""

@@ -220,7 +220,7 @@ class Retriever:
         order = np.lexsort((rows, -dense, -fused))[: min(k, rows.shape[0])]
         focus = question_focus(question)
         hits = [
-            Hit(self.index.passages[int(rows[i])], float(dense[i]), self._highlights(int(rows[i]), query, focus))
+            Hit(self.index.passages[int(rows[i])], float(dense[i]), self.highlights(int(rows[i]), query, focus))
             for i in order
         ]
         asks_position = bool(wanted & POSITION_TYPES) and bool(hits)
@@ -245,7 +245,7 @@ class Retriever:
             found.append(positive)
         return np.unique(np.concatenate(found))
 
-    def _highlights(self, row: int, query: np.ndarray, focus: Focus) -> tuple[tuple[int, int], ...]:
+    def highlights(self, row: int, query: np.ndarray, focus: Focus) -> tuple[tuple[int, int], ...]:
         """What answers in the passage: the question's focus, else its best sentence(s) (`bot.highlight`)."""
         start, end = int(self._sentence_start[row]), int(self._sentence_start[row + 1])
         sentences = [(int(s), int(e)) for s, e in self.index.sentences[start:end, 1:3]]

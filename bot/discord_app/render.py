@@ -25,6 +25,7 @@ FOOTER_MAX = 2048
 EMBED_TOTAL_MAX = 6000
 CONTENT_MAX = 2000
 MAX_PASSAGES = 3
+MAX_ARTICLE_DETAILS = 10  # "who wrote the article?" cites every article's details, up to this many
 ELLIPSIS = "…"
 
 ANSWER_COLOUR = discord.Colour(0x2E7D32)
@@ -203,7 +204,8 @@ def citation_block(citation: Citation, limit: int, *, with_article: bool = False
 
 
 def answer_embed(answer: Answer, t: Texts = ENGLISH, *, client_language_known: bool = True) -> discord.Embed:
-    """The answer (first passage) and up to two "see also" passages, or the not-covered message.
+    """The answer (first passage) and up to two "see also" passages (every article's details when a question
+    about "the article" leads to them), or the not-covered message.
 
     A `medium` answer is labelled "This may answer it" (and coloured apart). In any language but
     English the footer says that the passages are quoted verbatim from the English original.
@@ -211,7 +213,7 @@ def answer_embed(answer: Answer, t: Texts = ENGLISH, *, client_language_known: b
     if not answer.answered or not answer.citations:
         return not_covered_embed(answer.question, answer.searched_for, t,
                                  client_language_known=client_language_known)
-    first, *rest = answer.citations[:MAX_PASSAGES]
+    first, *rest = answer.citations[:shown_passages(answer)]
     maybe = answer.confidence == "medium"
     embed = discord.Embed(title=fit(answer.question, TITLE_MAX), colour=MAYBE_COLOUR if maybe else ANSWER_COLOUR,
                           url=link(first.article.url))
@@ -230,6 +232,16 @@ def answer_embed(answer: Answer, t: Texts = ENGLISH, *, client_language_known: b
     budget = min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(embed))
     embed.description = citation_block(first, budget, t=t)
     return embed
+
+
+def shown_passages(answer: Answer) -> int:
+    """How many passages the embed shows: three, or every article's details when they lead the answer."""
+    details = 0
+    for citation in answer.citations[:MAX_ARTICLE_DETAILS]:
+        if citation.passage.kind != "metadata":
+            break
+        details += 1
+    return max(MAX_PASSAGES, details)
 
 
 def not_covered_embed(question: str, searched_for: str | None = None, t: Texts = ENGLISH, *,

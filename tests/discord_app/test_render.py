@@ -202,3 +202,14 @@ def test_a_medium_answer_is_labelled_as_a_possible_answer_in_its_own_colour() ->
     assert embed.colour == render.MAYBE_COLOUR != render.ANSWER_COLOUR
     sure = render.answer_embed(Answer("What did Maduro propose?", "high", (citation(1, "Maduro proposed a fleet."),)))
     assert sure.author.name is None and sure.colour == render.ANSWER_COLOUR
+
+
+def test_every_articles_details_are_shown_when_they_lead_the_answer() -> None:
+    refs = [ArticleRef(f"a{i}", f"Article {i}", f"Author {i}", f"2025-02-0{i}", "Outlet", None) for i in range(1, 6)]
+    details = [Citation(i, 0.5, Passage(f"a{i}#meta", f"a{i}", f"Title: Article {i}\nAuthor: Author {i}", None, None,
+                                        kind="metadata"), refs[i - 1]) for i in range(1, 6)]
+    embed = render.answer_embed(answer(*details, citation(6, "A paragraph.")))
+    shown = [embed.description, *(f.value for f in embed.fields)]
+    assert len(shown) == 5, "every article's details, and no paragraph beyond them"
+    assert all(f"Author {i}" in block for i, block in enumerate(shown, start=1))
+    assert render.embed_problems(embed) == []

@@ -1,0 +1,94 @@
+"""Questions about "the article" when the corpus holds several: every article answers, not one by chance.
+
+"Who wrote the article?", "When was it published?", "How does it end?" name no article. With
+several articles in the corpus, the best passage is one article's details (or its last paragraph)
+only because its wording happens to be closer. So when the best passage is an article's metadata
+passage, or the first or last paragraph asked for ("how does the article end?"), the answer cites
+that passage of every article, in a stable order (by publication date, then slug; undated last),
+followed by the other passages found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from bot.answer_types import POSITION_TYPES, wanted_types
+from bot.corpus import Article
+from bot.highlight import question_focus
+from bot.passages import Passage
+from bot.retrieval import Hit, Retriever
+
+
+def stable_order(articles: Iterable[Article]) -> list[str]:
+    """Article slugs by publication date, then slug (undated articles last)."""
+    return [a.slug for a in sorted(articles, key=lambda a: (a.published or dt.date.max, a.slug))]
+
+
+def counterparts(passages: Sequence[Passage], role: str) -> dict[str, int]:
+    """Per article slug, the row of its passage playing `role`: "metadata", "first" or "last" paragraph."""
+    rows: dict[str, int] = {}
+    for row, p in enumerate(passages):
+        if role == "metadata":
+            if p.kind == "metadata":
+                rows.setdefault(p.article, row)
+        elif p.kind == "paragraph" and p.paragraph is not None:
+            if role == "first":
+                rows.setdefault(p.article, row)  # passages come in article order: the first one seen
+            else:
+                rows[p.article] = row  # …and the last one seen (the last part of a split paragraph)
+    return rows
+
+
+def role_of(passage: Passage, passages: Sequence[Passage], question: str) -> str | None:
+    """"metadata", "first" or "last" when `passage` is about its article as a whole for `question`; else None."""
+    if passage.kind == "metadata":
+        return "metadata"
+    for role in ("first", "last"):
+        if role in wanted_types(question) & POSITION_TYPES:
+            row = counterparts(passages, role).get(passage.article)
+            if row is not None and passages[row].id == passage.id:
+                return role
+    return None
+
+
+def cite_every_article(hits: list[Hit], retriever: Retriever, question: str, order: Sequence[str], k: int) -> list[Hit]:
+    """`hits`, led by the same passage of every article when the best one is about its article as a whole.
+
+    Articles the search did not reach are scored as it scores (best cosine of the passage or one of
+    its sentences) and highlighted the same way; the list keeps `k` hits, or one per article if more.
+    """
+    if len(order) < 2 or not hits:
+        return hits
+    passages = retriever.index.passages
+    role = role_of(hits[0].passage, passages, question)
+    if role is None:
+        return hits
+    rows = counterparts(passages, role)
+    found = {hit.passage.id: hit for hit in hits}
+    wanted = [rows[slug] for slug in order if slug in rows]
+    if len(wanted) < 2:
+        return hits
+    missing = [row for row in wanted if passages[row].id not in found]
+    if missing:
+        query = np.asarray(retriever.encode_query(question), dtype=np.float32)
+        focus = question_focus(question)
+        for row in missing:
+            found[passages[row].id] = Hit(passages[row], _score(retriever, row, query),
+                                          retriever.highlights(row, query, focus))
+    every = [found[passages[row].id] for row in wanted]
+    ids = {hit.passage.id for hit in every}
+    rest = [hit for hit in hits if hit.passage.id not in ids]
+    return [*every, *rest][: max(k, len(every))]
+
+
+def _score(retriever: Retriever, row: int, query: np.ndarray) -> float:
+    """The best cosine of the passage or one of its sentences with the question."""
+    index = retriever.index
+    sentences = index.sentences[:, 0] == row
+    best = float(index.dense.vectors[row] @ query)
+    if sentences.any():
+        best = max(best, float((index.sentence_dense.vectors[sentences] @ query).max()))
+    return best
