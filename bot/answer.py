@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from bot.corpus import Article
+from bot.decide import CONFIDENCES, Confidence
 from bot.passages import Passage
 from bot.retrieval import Hit
+
+__all__ = ["CONFIDENCES", "Answer", "ArticleRef", "Citation", "Confidence", "build_answer"]
 
 
 @dataclass(frozen=True)
@@ -60,13 +62,6 @@ class Citation:
             "highlights": [list(span) for span in self.highlights],
             "article": self.article.to_dict(),
         }
-
-
-Confidence = Literal["high", "medium", "none"]
-"""How sure the bot is that its passages answer: `high` shown as the answer, `medium` shown as a possible
-answer ("This may answer it"), `none` the honest refusal (the passages are then only the closest)."""
-
-CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "none")
 
 
 @dataclass(frozen=True)

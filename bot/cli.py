@@ -67,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--misses", type=int, default=30, metavar="N", help="list at most N misses (default 30)")
     evaluate.add_argument("--check", metavar="FLOORS", help="exit 1 if a metric is below its floor in this JSON file")
 
+    calibrate = sub.add_parser("calibrate", help="fit the answer decision (bot/decision.json) from dev questions")
+    calibrate.add_argument("sets", nargs="*", help="labelled question sets (default: the two dev sets; never held-out)")
+    calibrate.add_argument("--shown", type=float, default=0.97, metavar="R",
+                           help="share of in-scope questions to show, cross-validated (default 0.97)")
+    calibrate.add_argument("--wrong", type=float, default=0.02, metavar="R",
+                           help="largest cross-validated share confidently wrong (default 0.02)")
+    calibrate.add_argument("--output", metavar="FILE",
+                           help="where to write the model (default bot/decision.json)")
     run = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
     run.add_argument("--sync", action="store_true", help="sync slash commands even if unchanged")
     return parser
@@ -79,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings()
         handler = {
-            "ask": _ask, "index": _index, "leaders": _leaders, "sources": _sources, "eval": _eval, "run": _run,
+            "ask": _ask, "index": _index, "leaders": _leaders, "sources": _sources, "eval": _eval,
+            "calibrate": _calibrate, "run": _run,
         }[args.command]
         return handler(args, settings)
     except CliError as exc:
@@ -266,6 +275,12 @@ def _sources(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # -- eval, run ----------------------------------------------------------------------------------
+
+
+def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.calibration import run_cli
+
+    return run_cli(args, settings)
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:

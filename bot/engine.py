@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from bot.answer import Answer, Citation, build_answer, cite
-from bot.answerability import Thresholds, is_answered
 from bot.atomic import sweep_leftovers
 from bot.catalog import Catalog
 from bot.corpus import Article
+from bot.decide import DecisionModel
 from bot.embedding_cache import EmbeddingCache
 from bot.embeddings import Embedder, EmbeddingError, SentenceTransformerEmbedder
 from bot.every_article import cite_every_article, stable_order
@@ -59,7 +59,7 @@ class Engine:
         self._embedder_lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._state = self._snapshot(catalog, index)
-        self.thresholds = Thresholds(min_score=settings.min_score)
+        self._decision: DecisionModel | None = None
 
     def _snapshot(self, catalog: Catalog, index: PassageIndex) -> _Snapshot:
         retriever = Retriever(
@@ -111,6 +111,13 @@ class Engine:
         self.encode_query("warm up")
         self.retriever.warm_up()
 
+    @property
+    def decision(self) -> DecisionModel:
+        """The calibrated answer decision (`bot/decision.json`), read on first use."""
+        if self._decision is None:
+            self._decision = DecisionModel.load()
+        return self._decision
+
     # -- questions --------------------------------------------------------------------------
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
@@ -119,7 +126,7 @@ class Engine:
         state = self._state  # one snapshot throughout, whatever a concurrent `reload` does
         k = max(1, min(top_k or self.settings.top_k, len(state.index)))
         found = state.retriever.retrieve(cleaned, k)
-        confidence = "high" if is_answered(found.evidence, self.thresholds) else "none"
+        confidence = self.decision.confidence(found.signals)
         # "Who wrote the article?" with several articles: every article's details, not one by chance.
         hits = cite_every_article(found.hits, state.retriever, found.query, stable_order(state.articles.values()), k)
         return build_answer(cleaned, hits, state.articles, confidence, searched_for=found.query)

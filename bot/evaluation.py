@@ -37,7 +37,16 @@ class Question:
 class Outcome:
     question: Question
     got: tuple[str, ...]
-    answered: bool
+    confidence: str = "high"
+
+    @property
+    def answered(self) -> bool:
+        return self.confidence != "none"
+
+    @property
+    def confidently_wrong(self) -> bool:
+        """Shown as the answer while off-topic, or while its first passage is not one that answers it."""
+        return self.confidence == "high" and (not self.question.in_scope or self.rank != 1)
 
     @property
     def rank(self) -> int | None:
@@ -60,6 +69,9 @@ class Metrics:
     mrr_at_5: float = 0.0
     answered_in_scope: float = 0.0
     refused_off_topic: float = 0.0
+    high_in_scope: float = 0.0  # in-scope questions shown as the answer (the rest shown as possible, or refused)
+    refused_near_misses: float = 0.0  # off-topic questions tagged near_miss that were refused
+    confidently_wrong: float = 0.0  # of all: off-topic at high, or in scope at high with a wrong first passage
     slices: dict[str, dict[str, float]] = field(default_factory=dict)
     misses: list[dict[str, object]] = field(default_factory=list)
 
@@ -101,7 +113,7 @@ def score(outcomes: Sequence[Outcome]) -> Metrics:
     }
     metrics.misses = [
         {"id": o.question.id, "question": o.question.question, "expected": list(o.question.expected),
-         "got": list(o.got[:3]), "answered": o.answered, "kind": o.question.kind}
+         "got": list(o.got[:3]), "answered": o.answered, "confidence": o.confidence, "kind": o.question.kind}
         for o in outcomes
         if (o.question.in_scope and (o.rank != 1 or not o.answered)) or (not o.question.in_scope and o.answered)
     ]
@@ -124,6 +136,9 @@ def _score(outcomes: Iterable[Outcome]) -> Metrics:
         if inside else 0.0,
         answered_in_scope=rate([o.answered for o in inside]),
         refused_off_topic=rate([not o.answered for o in outside]),
+        high_in_scope=rate([o.confidence == "high" for o in inside]),
+        refused_near_misses=rate([not o.answered for o in outside if "near_miss" in o.question.tags]),
+        confidently_wrong=rate([o.confidently_wrong for o in outcomes]),
     )
 
 
@@ -132,11 +147,13 @@ def evaluate(ask: object, questions: Sequence[Question]) -> Metrics:
     outcomes = []
     for q in questions:
         answer: Answer = ask(q.question, DEPTH)  # type: ignore[operator]
-        outcomes.append(Outcome(q, tuple(c.passage.id for c in answer.citations), answer.answered))
+        outcomes.append(Outcome(q, tuple(c.passage.id for c in answer.citations), answer.confidence))
     return score(outcomes)
 
 
-FLOOR_KEYS = ("recall_at_1", "recall_at_3", "mrr_at_5", "answered_in_scope", "refused_off_topic")
+FLOOR_KEYS = ("recall_at_1", "recall_at_3", "mrr_at_5", "answered_in_scope", "refused_off_topic", "high_in_scope",
+              "refused_near_misses", "confidently_wrong")
+CEILING_KEYS = frozenset({"confidently_wrong"})  # lower is better: its "floor" in a floors file is a ceiling
 
 
 def below_floors(metrics: Metrics, floors: dict[str, float]) -> list[str]:
@@ -146,7 +163,11 @@ def below_floors(metrics: Metrics, floors: dict[str, float]) -> list[str]:
         slice_name, _, metric = name.rpartition("/")
         source = metrics.slices.get(slice_name, {}) if slice_name else asdict(metrics)
         value = source.get(metric)
-        if not isinstance(value, int | float) or value < floor:
+        if not isinstance(value, int | float):
+            failures.append(f"{name} is not measured")
+        elif metric in CEILING_KEYS and value > floor:
+            failures.append(f"{name} = {value} > ceiling {floor}")
+        elif metric not in CEILING_KEYS and value < floor:
             failures.append(f"{name} = {value} < floor {floor}")
     return failures
 
@@ -159,12 +180,14 @@ def format_table(metrics: Metrics, misses: int) -> str:
         f"{'metric':<22}{'value':>8}",
         *(f"{key:<22}{getattr(metrics, key):>8.3f}" for key in FLOOR_KEYS),
         "",
-        f"{'slice':<22}{'n':>5}{'R@1':>8}{'R@3':>8}{'MRR@5':>8}{'answered':>10}{'refused':>9}",
+        f"{'slice':<22}{'n':>5}{'R@1':>8}{'R@3':>8}{'MRR@5':>8}{'answered':>10}{'high':>7}{'refused':>9}"
+        f"{'conf.wrong':>11}",
     ]
     for key, m in metrics.slices.items():
         lines.append(
             f"{key:<22}{m['questions']:>5}{m['recall_at_1']:>8.3f}{m['recall_at_3']:>8.3f}{m['mrr_at_5']:>8.3f}"
-            f"{m['answered_in_scope']:>10.3f}{m['refused_off_topic']:>9.3f}"
+            f"{m['answered_in_scope']:>10.3f}{m['high_in_scope']:>7.3f}{m['refused_off_topic']:>9.3f}"
+            f"{m['confidently_wrong']:>11.3f}"
         )
     shown = metrics.misses[:misses]
     lines += ["", f"misses: {len(metrics.misses)}" + (f" (first {len(shown)})" if len(shown) < len(metrics.misses)
@@ -172,7 +195,7 @@ def format_table(metrics: Metrics, misses: int) -> str:
     for miss in shown:
         got = ", ".join(str(g).split("#")[-1] for g in miss["got"])  # type: ignore[union-attr]
         expected = ", ".join(str(e).split("#")[-1] for e in miss["expected"]) or "(refuse)"  # type: ignore[union-attr]
-        flag = "answered" if miss["answered"] else "refused"
+        flag = {"high": "answered", "medium": "possible answer"}.get(str(miss["confidence"]), "refused")
         lines.append(f"  {miss['id']}: {miss['question']!r}\n      expected {expected}; got {got} [{flag}]")
     return "\n".join(lines)
 

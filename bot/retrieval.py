@@ -9,8 +9,8 @@ words its words are cognates of ("migrantes" → "migrants") to BM25. Then signa
   finds Arce's paragraphs);
 - answer type: + a bonus for passages holding the kind of answer asked for (`bot.answer_types`).
 The reported `score` is the dense cosine of the passage's best text: an absolute measure of how
-well it matches, which (with the evidence in `Retrieval.evidence`) decides whether the question is
-answered at all.
+well it matches. With the other signals in `Retrieval.signals` it feeds the calibrated decision
+(`bot.decide`): high, medium or no confidence.
 
 Small corpora are scored in full. From `RetrievalConfig.candidate_threshold` passages on, only
 candidates are scored: the approximate index's (or exact) nearest passages plus BM25's best,
@@ -26,15 +26,17 @@ import numpy as np
 
 from bot.ann import DEFAULT_ANN_THRESHOLD
 from bot.answer_types import DECISIVE_TYPES, POSITION_TYPES, passages_holding, wanted_types
-from bot.answerability import Evidence, known_words, looks_spanish, shared_words, unknown_names
 from bot.catalog import Speaker
 from bot.cognates import Cognates
 from bot.corpus import Term
+from bot.decide import Signals
 from bot.highlight import Focus, Highlighter, question_focus
 from bot.index import PassageIndex
+from bot.language import question_language
 from bot.lexical import LexicalIndex
 from bot.passages import Passage
 from bot.spelling import Speller
+from bot.vocabulary import PlaceNames, known_words, unknown_names, unknown_words
 
 QueryEncoder = Callable[[str], np.ndarray]
 
@@ -50,10 +52,10 @@ class Hit:
 
 @dataclass(frozen=True)
 class Retrieval:
-    """The ranked hits for a question and the evidence for deciding whether they answer it."""
+    """The ranked hits for a question and the signals for deciding how surely they answer it."""
 
     hits: list[Hit]
-    evidence: Evidence
+    signals: Signals
     query: str  # what was searched: the question with its typos repaired
 
 
@@ -61,6 +63,8 @@ class Retrieval:
 class _Found:
     hits: list[Hit]
     best_score: float  # the best dense cosine of any passage scored, whatever k is
+    margin: float  # how far that is ahead of the next passage's
+    lexical_top: float  # the best raw BM25 score
     answer_type_missing: bool  # a time/sum/count was asked for, and no passage near the best match holds one
     asks_position: bool  # the first or last paragraph was asked for
 
@@ -80,11 +84,11 @@ class RetrievalConfig:
     spelling: bool = True  # repair typos towards corpus words before searching
     answer_type_weight: float = 0.5  # bonus for passages holding the kind of answer asked for (a year, a sum)
     answer_type_margin: float = 0.1  # the wanted kind of answer must be in a passage this close to the best match
-    common_zipf: float = 5.5  # unknown words this common in English ("get", "thing": Zipf ≥ 5.5) do not count
+    rare_zipf: float = 4.0  # unknown words at least this common in the question's language are ordinary, not evidence
 
 
 # Bump when `lexical_document` or the BM25 tokenizer changes: saved indexes are then rebuilt.
-LEXICAL_VERSION = "2"
+LEXICAL_VERSION = "3"
 
 # How people ask for the metadata passage: indexed with it, so "who wrote this?" finds it by words too.
 _METADATA_TERMS = ("author writer wrote written journalist reporter byline headline published publication date day "
@@ -126,7 +130,9 @@ class Retriever:
         self._sentence_start = np.searchsorted(sentence_rows, np.arange(len(index) + 1))
         documents = [lexical_document(p, self.speakers) for p in index.passages]
         # Other names of the corpus's terms ("EE.UU.") are known names, but not indexed: BM25 ranked worse with them.
-        self._known_words = known_words(" ".join([*documents, *(a for _, term in terms for a in term.aliases)]))
+        corpus_text = " ".join([*documents, *(a for _, term in terms for a in term.aliases)])
+        self._known_words = known_words(corpus_text)
+        self._places = PlaceNames(corpus_text)
         self._cognates = Cognates(self._known_words.words)
         self.frequencies = index.frequencies
         self._holds = passages_holding(index.passages, self.speakers)
@@ -143,42 +149,30 @@ class Retriever:
             self.speller.prepare()
 
     def retrieve(self, question: str, k: int) -> Retrieval:
-        """The `k` best passages and the evidence about how well they answer `question`."""
-        spanish = looks_spanish(question)
+        """The `k` best passages and the signals about how surely they answer `question`."""
+        language = question_language(question, self.frequencies)
+        spanish = language == "es"
         if self.speller is not None and not spanish:  # Spanish words are not English typos
             question = self.speller.correct(question)
         found = self._search(question, k, spanish=spanish)
-        hits = found.hits
-        evidence = Evidence(
-            best_score=found.best_score,
-            answer_type_missing=found.answer_type_missing,
-            asks_position=found.asks_position,
-            unknown_share=self._unknown_share(question),
-            unknown_names=tuple(unknown_names(question, self._known_words)),
+        unknown, words = unknown_words(question, self._known_words, spanish=spanish)
+        if self.frequencies is not None:  # ordinary words of the question's language say nothing about its topic
+            unknown = [w for w in unknown if self.frequencies.zipf(w, language) < self.config.rare_zipf]
+        signals = Signals(
+            dense_top=found.best_score,
+            dense_margin=found.margin,
+            lexical_top=float(np.log1p(found.lexical_top)),
+            unknown_share=len(unknown) / words if words else 0.0,
+            foreign_names=len(unknown_names(question, self._known_words)) + len(self._places.in_text(question)),
             spanish=spanish,
-            shared_words=tuple(shared_words(question, self._known_words)),
+            answer_kind_missing=found.answer_type_missing,
+            asks_position=found.asks_position,
         )
-        return Retrieval(hits, evidence, question)
-
-    def _unknown_share(self, question: str) -> float:
-        """Share of the question's content words that the corpus never uses and that are not common English.
-
-        Common words ("get", "thing", "year") count in the total but never as unknown: one article
-        uses few of them, and their absence says nothing about the question's topic.
-        """
-        if self.lexical is None:
-            return 0.0
-        words = self.lexical.content_word_list(question)
-        if not words:
-            return 0.0
-        unknown = self.lexical.unknown_words(question)
-        if self.frequencies is not None:
-            unknown = [w for w in unknown if self.frequencies.zipf(w) < self.config.common_zipf]
-        return len(unknown) / len(words)
+        return Retrieval(found.hits, signals, question)
 
     def search(self, question: str, k: int) -> list[Hit]:
-        """The `k` best passages for `question`, best first."""
-        return self._search(question, k, spanish=looks_spanish(question)).hits
+        """The `k` best passages for `question`, best first: the same path `retrieve` takes, typo repair included."""
+        return self.retrieve(question, k).hits
 
     def _search(self, question: str, k: int, *, spanish: bool) -> _Found:
         """The `k` best passages, and what the refusal needs to know about all passages scored."""
@@ -224,7 +218,10 @@ class Retriever:
             for i in order
         ]
         asks_position = bool(wanted & POSITION_TYPES) and bool(hits)
-        return _Found(hits, float(dense.max()), answer_type_missing, asks_position)
+        best = np.sort(dense)[::-1]
+        margin = float(best[0] - best[1]) if best.shape[0] > 1 else float(best[0])
+        lexical_top = float(lexical.max()) if lexical is not None and lexical.size else 0.0
+        return _Found(hits, float(best[0]), margin, lexical_top, answer_type_missing, asks_position)
 
     def _held(self, kinds: frozenset[str], rows: np.ndarray) -> np.ndarray:
         """Which of `rows` hold an answer of any of `kinds`."""

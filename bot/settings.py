@@ -46,7 +46,6 @@ class Settings(BaseSettings):
         default="auto", validation_alias=_env("SUMMIT_BOT_QUERY_BACKEND")
     )
     top_k: int = Field(default=3, ge=1, le=25, validation_alias=_env("SUMMIT_BOT_TOP_K"))
-    min_score: float = Field(default=0.22, validation_alias=_env("SUMMIT_BOT_MIN_SCORE"))
     max_question_chars: int = Field(default=500, ge=1, validation_alias=_env("SUMMIT_BOT_MAX_QUESTION_CHARS"))
 
     discord_token: SecretStr | None = Field(default=None, validation_alias=_env("DISCORD_TOKEN"))

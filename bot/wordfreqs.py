@@ -1,7 +1,7 @@
-"""How common words are in general English, so rare words can count for more than "get" or "thing".
+"""How common words are in general English and Spanish: ordinary words say little about a question's topic.
 
-The table comes from `wordfreq` (Zipf scale: 7 is "the", 3 is once per million words, 0 unknown). It
-is taken once, at index time, and saved with the index: looking words up through wordfreq itself
+The tables come from `wordfreq` (Zipf scale: 7 is "the", 3 is once per million words, 0 unknown). They
+are taken once, at index time, and saved with the index: looking words up through wordfreq itself
 costs about 0.15 s per language on every cold start.
 """
 
@@ -9,53 +9,62 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
-WORDS_FILE = "english_words.txt"  # one word per line
-ZIPF_FILE = "english_zipf.npy"  # uint16, Zipf × 100, in the same order
+Language = Literal["en", "es"]
+LANGUAGES: tuple[Language, ...] = ("en", "es")
+_FILES = {"en": "english", "es": "spanish"}  # <name>_words.txt: one word per line; <name>_zipf.npy: uint16 Zipf × 100
 DEFAULT_WORDS = 80_000  # down to Zipf ≈ 2: rarer words are treated as unseen, which is what they are here
 
 
 class WordFrequencies:
-    """Zipf frequency of lower-case English words; 0.0 for a word not in the table."""
+    """Zipf frequency of lower-case words per language; 0.0 for a word not in the table."""
 
-    def __init__(self, zipf: dict[str, float]) -> None:
-        self._zipf = zipf
+    def __init__(self, zipf: dict[str, float], spanish: dict[str, float] | None = None) -> None:
+        self._tables: dict[str, dict[str, float]] = {"en": zipf, "es": spanish or {}}
 
     def __len__(self) -> int:
-        return len(self._zipf)
+        return len(self._tables["en"])
 
     def __contains__(self, word: object) -> bool:
-        return word in self._zipf
+        return word in self._tables["en"]
 
-    def zipf(self, word: str) -> float:
-        return self._zipf.get(word.lower(), 0.0)
+    def zipf(self, word: str, language: Language = "en") -> float:
+        return self._tables[language].get(word.lower(), 0.0)
 
-    def words(self) -> Iterable[str]:
-        return self._zipf.keys()
+    def words(self, language: Language = "en") -> Iterable[str]:
+        return self._tables[language].keys()
 
     @classmethod
     def build(cls, words: int = DEFAULT_WORDS) -> WordFrequencies:
-        """The `words` most frequent English words and their Zipf frequencies, from wordfreq."""
+        """The `words` most frequent words of each language and their Zipf frequencies, from wordfreq."""
         from wordfreq import top_n_list, zipf_frequency
 
-        return cls({word: zipf_frequency(word, "en") for word in top_n_list("en", words) if word.isalpha()})
+        tables = [{w: zipf_frequency(w, lang) for w in top_n_list(lang, words) if w.isalpha()} for lang in LANGUAGES]
+        return cls(*tables)
 
     def save(self, directory: Path) -> None:
-        """Write the table into `directory` (words as text, frequencies as a small array: fast to load)."""
-        (directory / WORDS_FILE).write_text("\n".join(self._zipf), encoding="utf-8")
-        np.save(directory / ZIPF_FILE, np.round(np.fromiter(self._zipf.values(), np.float64) * 100).astype(np.uint16))
+        """Write the tables into `directory` (words as text, frequencies as a small array: fast to load)."""
+        for language, name in _FILES.items():
+            table = self._tables[language]
+            (directory / f"{name}_words.txt").write_text("\n".join(table), encoding="utf-8")
+            values = np.fromiter(table.values(), np.float64, count=len(table))
+            np.save(directory / f"{name}_zipf.npy", np.round(values * 100).astype(np.uint16))
 
     @classmethod
     def load(cls, directory: Path) -> WordFrequencies:
-        """Read a saved table (raises OSError/ValueError when it is missing or damaged)."""
-        words = (directory / WORDS_FILE).read_text(encoding="utf-8").split("\n")
-        zipf = np.load(directory / ZIPF_FILE, allow_pickle=False)
-        if zipf.dtype != np.uint16 or zipf.shape != (len(words),):
-            raise ValueError(f"{directory}: {len(words)} words but frequencies of shape {zipf.shape}")
-        return cls(dict(zip(words, (zipf / 100).tolist(), strict=True)))
+        """Read saved tables (raises OSError/ValueError when one is missing or damaged)."""
+        tables = []
+        for name in _FILES.values():
+            words = (directory / f"{name}_words.txt").read_text(encoding="utf-8").split("\n")
+            zipf = np.load(directory / f"{name}_zipf.npy", allow_pickle=False)
+            if zipf.dtype != np.uint16 or zipf.shape != (len(words),):
+                raise ValueError(f"{directory}: {len(words)} {name} words but frequencies of shape {zipf.shape}")
+            tables.append(dict(zip(words, (zipf / 100).tolist(), strict=True)))
+        return cls(*tables)
 
     @staticmethod
     def saved_in(directory: Path) -> bool:
-        return (directory / WORDS_FILE).is_file()
+        return all((directory / f"{name}_words.txt").is_file() for name in _FILES.values())

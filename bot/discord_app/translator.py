@@ -15,8 +15,9 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.answerability import looks_spanish
 from bot.i18n import DEFAULT, Lang, Texts, language_of, texts
+from bot.language import question_language
+from bot.wordfreqs import WordFrequencies
 
 # Discord locales per language; every one of them gets the same catalog.
 DISCORD_LOCALES: dict[discord.Locale, Lang] = {
@@ -44,10 +45,10 @@ def interaction_texts(interaction: discord.Interaction) -> Texts:
     return texts(discord_language(interaction.locale))
 
 
-def message_texts(message: discord.Message, question: str) -> Texts:
+def message_texts(message: discord.Message, question: str, frequencies: WordFrequencies | None = None) -> Texts:
     """The messages in the language of a mention: the question's, else the server's preferred locale."""
     if question.strip():
-        return texts("es" if looks_spanish(question) else DEFAULT)
+        return texts(question_language(question, frequencies))
     return texts(discord_language(message.guild.preferred_locale if message.guild else None))
 
 

@@ -6,7 +6,7 @@ import discord
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.answer import Answer, ArticleRef, Citation
+from bot.answer import Answer, ArticleRef, Citation, Confidence
 from bot.discord_app import render
 from bot.engine import Engine
 from bot.passages import Passage
@@ -23,8 +23,9 @@ def citation(rank: int, text: str, *, article: ArticleRef = ARTICLE, section: st
     return Citation(rank, 0.6, passage, article, highlights)
 
 
-def answer(*citations: Citation, question: str = "What did Maduro propose?", answered: bool = True) -> Answer:
-    return Answer(question, "high" if answered else "none", citations)
+def answer(*citations: Citation, question: str = "What did Maduro propose?", answered: bool = True,
+           confidence: Confidence | None = None) -> Answer:
+    return Answer(question, confidence or ("high" if answered else "none"), citations)
 
 
 # -- answers -----------------------------------------------------------------------------------
@@ -78,6 +79,14 @@ def test_a_question_the_corpus_does_not_cover_gets_no_passage_as_answer() -> Non
     assert "/leaders" in embed.description
     assert "Unrelated passage" not in str(embed.to_dict())
     assert not embed.fields
+
+
+def test_a_possible_answer_is_labelled_and_coloured_apart_from_a_sure_one() -> None:
+    sure = render.answer_embed(answer(citation(1, "The fleet."), confidence="high"))
+    possible = render.answer_embed(answer(citation(1, "The fleet."), confidence="medium"))
+    assert possible.author.name == "This may answer it" and sure.author.name is None
+    assert possible.colour != sure.colour
+    assert "The fleet." in possible.description
 
 
 def test_the_question_is_escaped_in_the_title() -> None:

@@ -67,13 +67,15 @@ class MentionsCog(commands.Cog):
         except Exception:
             log.exception("answering message %s in channel %s failed", message.id, message.channel.id)
             try:
-                await self.reply(message, content=error_text(message_texts(message, text)))
+                t = message_texts(message, text, self.bot.engine.index.frequencies)
+                await self.reply(message, content=error_text(t))
             except discord.HTTPException:
                 log.warning("could not tell the user about the failure either", exc_info=True)
 
     async def handle(self, message: discord.Message, text: str, me: discord.abc.User) -> None:
         settings = self.bot.settings
-        t = message_texts(message, text)  # the question's language: a mention carries no client locale
+        # The question's language: a mention carries no client locale.
+        t = message_texts(message, text, self.bot.engine.index.frequencies)
         retry_after = self.bot.limiter.hit(message.author.id)
         if retry_after is not None:
             if self.first_warning(message.author.id, retry_after):

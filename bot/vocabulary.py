@@ -1,0 +1,104 @@
+"""The corpus's own words: which of a question's words it uses, and which names it never mentions.
+
+Accents and case are folded ("Guantánamo" = "guantanamo"); a word's parts count ("Díaz-Canel"), and
+for Spanish a five-letter stem shared with a corpus word counts as shared ("migrantes" ~ "migrants").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.corpus import fold
+
+_WORD_RE = re.compile(r"[^\W_][\w'’.-]*")
+
+
+def _forms(word: str) -> list[str]:
+    """A folded word without a possessive or trailing dot, and its parts ("díaz-canel" → "diaz", "canel")."""
+    base = re.sub(r"['’]s$", "", fold(word).rstrip("."))
+    return [base, *(part for part in re.split(r"[-.'’]", base) if part)]
+
+
+@dataclass(frozen=True)
+class CorpusWords:
+    """Every word form of the corpus (accents and case folded), and their five-letter stems."""
+
+    words: frozenset[str]
+    stems: frozenset[str]
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.words
+
+
+def known_words(text: str) -> CorpusWords:
+    """The word forms of `text`, for `unknown_names` and `shared_words`; built once per index."""
+    words = frozenset(form for word in _WORD_RE.findall(text) for form in _forms(word))
+    return CorpusWords(words, frozenset(word[:5] for word in words if len(word) >= 5))
+
+
+def unknown_names(question: str, known: CorpusWords) -> list[str]:
+    """Capitalised words (not the first word), acronyms and numbers of the question that the corpus never uses.
+
+    `known` comes from `known_words(corpus text)`: accents and case are ignored ("Guantánamo" is known).
+    """
+    words = [w.rstrip(".") for w in _WORD_RE.findall(question)]
+    found = []
+    for i, word in enumerate(words):
+        is_name = (word[:1].isupper() and i > 0) or word.isdigit() or word.isupper()
+        if not is_name or len(word) < 3:  # "I", "PM", "US", "2": too short to name anything distinctive
+            continue
+        base, *parts = _forms(word)
+        if base and base not in known and not (parts and all(part in known for part in parts)):
+            found.append(word)
+    return found
+
+
+def shared_words(question: str, known: CorpusWords) -> list[str]:
+    """Words of the question (four letters or more) the corpus uses, or shares a five-letter stem with.
+
+    The stem match lets Spanish cognates count ("migrantes" → "migrants", "reintegración" →
+    "reintegration"): it is how a Spanish question shows it is about the corpus at all.
+    """
+    return [word for word in _WORD_RE.findall(question)
+            if len(base := _forms(word)[0]) >= 4 and (base in known or (len(base) >= 5 and base[:5] in known.stems))]
+
+
+_TOKEN_RE = re.compile(r"[^\W_][\w'’-]*")
+
+
+def unknown_words(question: str, known: CorpusWords, *, spanish: bool) -> tuple[list[str], int]:
+    """The question's words of three letters or more that the corpus never uses, and how many such words it has.
+
+    A Spanish word sharing a five-letter stem with a corpus word is not unknown ("deportaciones").
+    """
+    words = [w for w in _TOKEN_RE.findall(question) if len(w) > 2]
+    unknown = []
+    for word in words:
+        base, *parts = _forms(word)
+        if base in known or (parts and all(part in known for part in parts)):
+            continue
+        if spanish and len(base) >= 5 and base[:5] in known.stems:
+            continue
+        unknown.append(word)
+    return unknown, len(words)
+
+
+class PlaceNames:
+    """Countries and territories (English and Spanish names, from Babel's CLDR data) the corpus never mentions.
+
+    A question about one of them ("what did honduras say?") asks about something the corpus does not
+    cover, whatever its case: people write names in lower case.
+    """
+
+    def __init__(self, corpus_text: str) -> None:
+        from babel import Locale
+
+        folded = fold(corpus_text)
+        names = {fold(name) for language in ("en", "es")
+                 for code, name in Locale(language).territories.items() if len(code) == 2 and code.isalpha()}
+        foreign = sorted((n for n in names if not re.search(rf"\b{re.escape(n)}\b", folded)), key=len, reverse=True)
+        self._pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, foreign)) + r")\b") if foreign else None
+
+    def in_text(self, text: str) -> list[str]:
+        return self._pattern.findall(fold(text)) if self._pattern is not None else []
