@@ -177,7 +177,7 @@ async def test_an_english_mention_gets_english_framing(fake: FakeDiscord, bot: S
 async def test_a_spanish_mention_refused_names_both_forms_of_the_commands(
     fake: FakeDiscord, bot: SummitBot, user: int
 ) -> None:
-    _, payload = await ask_by_message(fake, f"{ME} ¿Cómo se hace el pan de masa madre en casa?", author_id=user)
+    _, payload = await ask_by_message(fake, f"{ME} ¿Quién ganó el mundial de fútbol de 2022?", author_id=user)
     description = only_embed(payload)["description"]
     assert description.startswith("La cobertura de la cumbre")
     assert "`/mandatarios` (`/leaders`)" in description  # the client may show either
