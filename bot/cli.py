@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     evaluate.add_argument("--misses", type=int, default=30, metavar="N", help="list at most N misses (default 30)")
     evaluate.add_argument("--check", metavar="FLOORS", help="exit 1 if a metric is below its floor in this JSON file")
+    evaluate.add_argument("--followups", action="store_true",
+                          help="FILE holds follow-up pairs (eval/followups.jsonl): Recall@1/@3 in context, "
+                               "against asking the follow-up alone and gluing both questions together")
 
     calibrate = sub.add_parser("calibrate", help="fit the answer decision (bot/decision.json) from dev questions")
     calibrate.add_argument("sets", nargs="*", help="labelled question sets (default: the two dev sets; never held-out)")
@@ -284,6 +287,19 @@ def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    if args.followups:
+        from pathlib import Path
+
+        from bot.engine import Engine
+        from bot.followup_eval import FollowupFileError, load_pairs
+        from bot.followup_eval import run_cli as run_followups
+
+        try:
+            load_pairs(Path(args.file))
+        except FollowupFileError as exc:
+            raise CliError(str(exc), code=2) from None
+        return run_followups(Path(args.file), Engine.open(settings, progress=sys.stderr.isatty()),
+                             as_json=args.json, misses=args.misses)
     from bot.evaluation import run_cli
 
     return run_cli(args, settings)

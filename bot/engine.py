@@ -18,6 +18,7 @@ from bot.decide import DecisionModel
 from bot.embedding_cache import EmbeddingCache
 from bot.embeddings import Embedder, EmbeddingError, SentenceTransformerEmbedder
 from bot.every_article import cite_every_article, stable_order
+from bot.followup import FollowUps, Turn
 from bot.index import BuildReport, PassageIndex, build_index
 from bot.index_store import IndexKey, IndexUnusable
 from bot.question import clean_question
@@ -45,6 +46,7 @@ class _Snapshot:
     index: PassageIndex
     retriever: Retriever
     articles: dict[str, Article]
+    followups: FollowUps
 
 
 class Engine:
@@ -66,7 +68,7 @@ class Engine:
             index, self.encode_query, lexical=index.lexical, speakers=catalog.speakers, terms=catalog.terms,
             config=self._config,
         )
-        return _Snapshot(catalog, index, retriever, {a.slug: a for a in catalog.corpus.articles})
+        return _Snapshot(catalog, index, retriever, {a.slug: a for a in catalog.corpus.articles}, FollowUps(catalog))
 
     @property
     def catalog(self) -> Catalog:
@@ -120,15 +122,24 @@ class Engine:
 
     # -- questions --------------------------------------------------------------------------
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
-        """Answer `question` with cited passages; raises `QuestionError` for unusable input."""
+    def ask(self, question: str, top_k: int | None = None, previous: Turn | None = None) -> Answer:
+        """Answer `question` with cited passages; raises `QuestionError` for unusable input.
+
+        With `previous` (the exchange it follows up), the question is read in that context
+        (`bot.followup`), and the answer's `searched_for` says what was searched.
+        """
         cleaned = clean_question(question, max_chars=self.settings.max_question_chars)
         state = self._state  # one snapshot throughout, whatever a concurrent `reload` does
         k = max(1, min(top_k or self.settings.top_k, len(state.index)))
-        found = state.retriever.retrieve(cleaned, k)
+        query, exclude = cleaned, frozenset[str]()
+        if previous is not None:
+            rewrite = state.followups.rewrite(cleaned, previous)
+            query, exclude = rewrite.query, frozenset(rewrite.exclude)
+        found = state.retriever.retrieve(query, min(len(state.index), k + len(exclude)))
         confidence = self.decision.confidence(found.signals)
+        found_hits = [hit for hit in found.hits if hit.passage.id not in exclude][:k] if exclude else found.hits
         # "Who wrote the article?" with several articles: every article's details, not one by chance.
-        hits = cite_every_article(found.hits, state.retriever, found.query, stable_order(state.articles.values()), k)
+        hits = cite_every_article(found_hits, state.retriever, found.query, stable_order(state.articles.values()), k)
         return build_answer(cleaned, hits, state.articles, confidence, searched_for=found.query)
 
     def context(self, ref: str) -> tuple[Citation, ...] | None:

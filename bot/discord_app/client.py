@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.answer import Answer, Citation
 from bot.engine import Engine
+from bot.followup import Turn
 from bot.settings import Settings
 from bot.store import QuestionRecord, Store
 
@@ -73,15 +74,18 @@ class SummitBot(commands.Bot):
         if self._own_store:
             await asyncio.to_thread(self.store.close)
 
-    async def answer(self, question: str) -> Answer:
-        """`engine.ask` in a worker thread, at most `max_concurrent_answers` at a time."""
+    async def answer(self, question: str, previous: Turn | None = None) -> Answer:
+        """`engine.ask` in a worker thread, at most `max_concurrent_answers` at a time (`previous`: the
+        exchange the question follows up)."""
         async with self._answer_slots:
-            return await asyncio.to_thread(self.engine.ask, question)
+            if previous is None:
+                return await asyncio.to_thread(self.engine.ask, question)
+            return await asyncio.to_thread(self.engine.ask, question, None, previous)
 
-    async def timed_answer(self, question: str) -> Answered:
+    async def timed_answer(self, question: str, previous: Turn | None = None) -> Answered:
         """`answer`, with the time the asker waited for it."""
         started = time.perf_counter()
-        answer = await self.answer(question)
+        answer = await self.answer(question, previous)
         return Answered(answer, (time.perf_counter() - started) * 1000)
 
     async def passages(self, query: str, k: int) -> tuple[Citation, ...]:

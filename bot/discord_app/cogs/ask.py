@@ -13,6 +13,7 @@ from bot.question import QuestionError, clean_question
 from ..buttons import answer_view
 from ..channels import interaction_public
 from ..client import SummitBot, as_summit_bot
+from ..conversation import previous_answer
 from ..cooldown import per_user_cooldown
 from ..render import answer_embed, fit, plain
 from ..replies import private_here
@@ -46,20 +47,21 @@ class AskCog(commands.Cog):
             return
         public = interaction_public(settings.allowed_channel_ids, interaction)
         await interaction.response.defer(thinking=True, ephemeral=not public)
-        answered = await self.bot.timed_answer(question)
+        previous = await previous_answer(self.bot, interaction.channel)  # asked in a thread of answers
+        answered = await self.bot.timed_answer(question, previous.turn if previous else None)
         answer = answered.answer
         note = None if public else private_here(settings.allowed_channel_ids, t)
         view = answer_view(answer, interaction.user.id, votes=self.bot.store.enabled, deletable=public, t=t)
         message = await send(interaction, ephemeral=not public, content=note, embed=answer_embed(answer, t),
                              view=view)
         self.bot.record(answered, source="slash", user_id=interaction.user.id, guild_id=interaction.guild_id,
-                        channel_id=interaction.channel_id, message_id=message.id if message else None)
+                        channel_id=interaction.channel_id, message_id=message.id if message else None,
+                        followup_of=previous.message_id if previous else None)
         if thread and public and message is not None:
-            await self.open_thread(message, answer.question)
+            await self.open_thread(interaction.channel, message, answer.question)
 
-    async def open_thread(self, message: discord.Message, question: str) -> None:
+    async def open_thread(self, channel: object, message: discord.Message, question: str) -> None:
         """A thread from the answer, for follow-up questions (where threads can be made; else nothing)."""
-        channel = message.channel
         if not isinstance(channel, discord.TextChannel):
             return
         try:

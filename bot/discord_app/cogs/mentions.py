@@ -19,6 +19,7 @@ from bot.question import QuestionError, clean_question
 from ..buttons import answer_view
 from ..channels import message_public
 from ..client import SummitBot, as_summit_bot
+from ..conversation import previous_answer
 from ..render import answer_embed
 from ..replies import ask_there, error_text, help_text, slow_down
 from ..respond import NO_MENTIONS
@@ -92,13 +93,14 @@ class MentionsCog(commands.Cog):
         except QuestionError as exc:
             await self.reply(message, content=exc.message(t))
             return
-        answered = await self.bot.timed_answer(text)
+        previous = await previous_answer(self.bot, message.channel, message.reference, before=message)
+        answered = await self.bot.timed_answer(text, previous.turn if previous else None)
         answer = answered.answer
         view = answer_view(answer, message.author.id, votes=self.bot.store.enabled, deletable=True, t=t)
         sent = await self.reply(message, embed=answer_embed(answer, t, client_language_known=False), view=view)
         self.bot.record(answered, source="mention", user_id=message.author.id,
                         guild_id=message.guild.id if message.guild else None, channel_id=message.channel.id,
-                        message_id=sent.id)
+                        message_id=sent.id, followup_of=previous.message_id if previous else None)
 
     def first_warning(self, user_id: int, retry_after: float) -> bool:
         """True once per cooldown per user: past their budget, users are told once, then ignored."""

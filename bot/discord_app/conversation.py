@@ -1,0 +1,65 @@
+"""Which answer a question follows up: the bot's answer it replies to, or the latest answer in the
+thread it is asked in (a thread opened from an answer starts with that answer)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from bot.followup import Turn
+
+from .render import asked_in
+
+log = logging.getLogger(__name__)
+
+HISTORY = 25  # messages of a thread looked through for the latest answer
+_REF_RE = re.compile(r"^sb:(?:more:\d+|ctx|near):([0-9a-f]{12})$")
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The answer a question follows up, as the engine needs it, and its message id (recorded)."""
+
+    turn: Turn
+    message_id: int
+
+
+def answer_turn(message: discord.Message, bot: Any) -> Previous | None:
+    """The exchange behind one of the bot's answers (None for any other message)."""
+    me = bot.user
+    if me is None or message.author.id != me.id or not message.embeds or not message.embeds[0].title:
+        return None
+    _, searched = asked_in(message.embeds[0])
+    ids: tuple[str, ...] = ()
+    for row in message.components:
+        for component in getattr(row, "children", []):
+            match = _REF_RE.match(getattr(component, "custom_id", None) or "")
+            passage = bot.engine.catalog.by_ref(match.group(1)) if match else None
+            if passage is not None:
+                ids = (passage.id,)
+    return Previous(Turn(searched, ids), message.id)
+
+
+async def previous_answer(bot: Any, channel: Any, reference: discord.MessageReference | None = None,
+                          before: discord.abc.Snowflake | None = None) -> Previous | None:
+    """The answer a question follows up: the one it replies to, else the latest in its thread."""
+    resolved = reference.resolved if reference is not None else None
+    if isinstance(resolved, discord.Message):
+        return answer_turn(resolved, bot)
+    if not isinstance(channel, discord.Thread):
+        return None
+    try:
+        async for message in channel.history(limit=HISTORY, before=before):
+            found = answer_turn(message, bot)
+            if found is not None:
+                return found
+        parent = channel.parent
+        if isinstance(parent, discord.TextChannel):  # a thread opened from an answer: its id is the answer's
+            return answer_turn(await parent.fetch_message(channel.id), bot)
+    except discord.HTTPException as exc:
+        log.info("could not read thread %s for context: %s %s", channel.id, exc.status, exc.text)
+    return None
