@@ -72,12 +72,13 @@ class AdminCog(commands.Cog):
         log.info("/reindex by user %s: %d passages, index %s", interaction.user.id, info.passages,
                  "loaded unchanged" if report is None else f"rebuilt in {report.seconds:.1f} s")
         articles = len(engine.catalog.corpus.articles)
-        passages = t.n_("Reindexed: {n} passage", "Reindexed: {n} passages", info.passages)
-        sources = t.n_("from {n} article", "from {n} articles", articles)
-        how = (t._("the index was loaded unchanged") if report is None
-               else t._("the index was rebuilt in {seconds} s", seconds=t.number(report.seconds)))
-        await send(interaction, ephemeral=True, content=t._("{passages} {sources}; {how}.", passages=passages,
-                                                            sources=sources, how=how))
+        if report is None:
+            text = t._("Reindexed: {passages} passages from {articles} article(s); index loaded unchanged.",
+                       passages=info.passages, articles=articles)
+        else:
+            text = t._("Reindexed: {passages} passages from {articles} article(s); index rebuilt in {seconds} s.",
+                       passages=info.passages, articles=articles, seconds=t.number(report.seconds))
+        await send(interaction, ephemeral=True, content=text)
 
 
 async def setup(bot: commands.Bot) -> None:
