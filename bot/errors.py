@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.corpus import CorpusError
 from bot.embeddings import EmbeddingError
 from bot.evaluation import EvalError
+from bot.extras import IndexToolsMissing
 from bot.index_store import IndexUnusable
 from bot.question import QuestionError
 
@@ -13,7 +14,7 @@ def describe(exc: BaseException) -> str | None:
     """A one-line, user-facing message for a known failure, or None for an unexpected one."""
     if isinstance(exc, CorpusError):
         return f"broken corpus file: {exc}"
-    if isinstance(exc, EmbeddingError):
+    if isinstance(exc, EmbeddingError | IndexToolsMissing):
         return str(exc)
     if isinstance(exc, IndexUnusable):
         return f"index problem: {exc}"

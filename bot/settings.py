@@ -12,10 +12,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 APP_NAME = "summit-bot"
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# An installed (non-editable) package carries the corpus as package data here; see pyproject.toml.
+BUNDLED_CORPUS_DIR = Path(__file__).resolve().parent / "bundled_corpus"
 
 
 def _default_corpus_dir() -> Path:
-    return PROJECT_ROOT / "corpus"
+    """The corpus installed with the package, else `corpus/` of the source checkout."""
+    return BUNDLED_CORPUS_DIR if BUNDLED_CORPUS_DIR.is_dir() else PROJECT_ROOT / "corpus"
 
 
 def _default_index_dir() -> Path:

@@ -188,14 +188,19 @@ class BotProcess:
 
 
 @contextlib.asynccontextmanager
-async def bot_process(fake: FakeDiscord, tmp_path: Path, **env: str) -> AsyncIterator[BotProcess]:
-    """`summit-bot run` in `tmp_path`, pointed at `fake` (settings: `clean_env` plus `env`); killed if left running."""
+async def bot_process(
+    fake: FakeDiscord, tmp_path: Path, *, executable: Path = SUMMIT_BOT, **env: str
+) -> AsyncIterator[BotProcess]:
+    """`summit-bot run` in `tmp_path`, pointed at `fake` (settings: `clean_env` plus `env`); killed if left running.
+
+    `executable` is the `summit-bot` to run (another venv's, for the lean install).
+    """
     full_env = clean_env(tmp_path, FAKE_DISCORD_API=fake.api_base, FAKE_DISCORD_GATEWAY=fake.gateway_url,
                          PYTHONPATH=os.pathsep.join(filter(None, [str(FAKE_SITE), os.environ.get("PYTHONPATH")])),
                          **env)
     stdout, stderr = tmp_path / "stdout.log", tmp_path / "stderr.log"
     with stdout.open("wb") as out, stderr.open("wb") as err:
-        process = await asyncio.create_subprocess_exec(str(SUMMIT_BOT), "run", cwd=tmp_path, env=full_env,
+        process = await asyncio.create_subprocess_exec(str(executable), "run", cwd=tmp_path, env=full_env,
                                                        stdout=out, stderr=err)
     try:
         yield BotProcess(process, stdout, stderr)
