@@ -42,7 +42,8 @@ def lean_venv(work: Path) -> Path:
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--wheel-dir", str(dist), str(ROOT)],
                    check=True, capture_output=True)
     (wheel,) = dist.glob("summit_bot-*.whl")
-    args = [str(wheel) if a.startswith(f"{WHEEL_DIR_IN_IMAGE}/") else a for a in runtime_pip_install(parse()["runtime"])]
+    args = [str(wheel) if a.startswith(f"{WHEEL_DIR_IN_IMAGE}/") else a
+            for a in runtime_pip_install(parse()["runtime"])]
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     env = {k: v for k, v in os.environ.items() if k not in ("PIP_NO_CACHE_DIR", "PYTHONPATH")}

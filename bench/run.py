@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+SUMMIT_BOT = Path(sys.executable).with_name("summit-bot")  # this venv's console script
 QUESTION = "What did Maduro propose for the region's food supply?"
 DEV = ROOT / "eval" / "dev_questions.jsonl"
 Row = dict[str, object]
@@ -74,7 +75,7 @@ def bench_cold(index_dir: Path, runs: int) -> list[Row]:
         times, rss = [], []
         for _ in range(runs):
             started = time.perf_counter()
-            proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "summit-bot"), "ask", QUESTION],
+            proc = subprocess.Popen([str(SUMMIT_BOT), "ask", QUESTION],
                                     env=_env(index_dir, backend), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             _, status, usage = os.wait4(proc.pid, 0)
             times.append(time.perf_counter() - started)
@@ -170,6 +171,23 @@ def bench_bot_rss(index_dir: Path, questions: int) -> list[Row]:
     return rows
 
 
+def bench_sizes() -> list[Row]:
+    """Full venv against the base install alone, and the runtime image estimate (bench/install_size.py)."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "install_size.py"), "--json"],
+                         capture_output=True, text=True, check=True, timeout=1800)
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return [
+        {"metric": "venv size, full install (index extra + dev, CPU torch)", "value": data["full venv MB"],
+         "unit": "MB", "target": ""},
+        {"metric": "venv size, base install (no torch)", "value": data["base venv MB"], "unit": "MB",
+         "target": "no torch" + (" ✗" if data["base venv has torch"] else " ✓")},
+        {"metric": "index + ONNX model (copied into the image)", "value": data["index + ONNX model MB"],
+         "unit": "MB", "target": ""},
+        {"metric": "runtime image estimate (base image + venv + index)", "value": data["runtime image estimate MB"],
+         "unit": "MB", "target": "< 600 MB"},
+    ]
+
+
 def machine() -> str:
     import numpy
 
@@ -188,7 +206,8 @@ def machine() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--only", default="build,cold,warm,discord,rss,scale", help="comma-separated sections")
+    parser.add_argument("--only", default="build,cold,warm,discord,rss,scale,sizes",
+                        help="comma-separated sections")
     parser.add_argument("--runs", type=int, default=5, help="cold runs per variant (median)")
     parser.add_argument("--scale", default="10000,100000", help="N values for the scale section")
     parser.add_argument("--discord-questions", type=int, default=100)
@@ -198,7 +217,7 @@ def main() -> int:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="summit-bench-") as tmp:
         index_dir = Path(tmp) / "index"
-        subprocess.run([str(ROOT / ".venv" / "bin" / "summit-bot"), "-q", "index"], env=_env(index_dir), check=True)
+        subprocess.run([str(SUMMIT_BOT), "-q", "index"], env=_env(index_dir), check=True)
         if "build" in sections:
             rows += bench_build(index_dir)
         if "cold" in sections:
@@ -211,6 +230,8 @@ def main() -> int:
             rows += bench_bot_rss(index_dir, args.discord_questions)
     if "scale" in sections:
         rows += bench_scale(args.scale)
+    if "sizes" in sections:
+        rows += bench_sizes()
     if args.json:
         print(json.dumps({"machine": header, "rows": rows}, ensure_ascii=False, indent=2))
         return 0

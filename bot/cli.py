@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="largest cross-validated share confidently wrong (default 0.02)")
     calibrate.add_argument("--output", metavar="FILE",
                            help="where to write the model (default bot/decision.json)")
+
+    sub.add_parser("health", help="ask the running bot's /healthz (SUMMIT_BOT_METRICS_PORT); exit 0 when healthy")
+
     run = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
     run.add_argument("--sync", action="store_true", help="sync slash commands even if unchanged")
     return parser
@@ -91,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _settings()
         handler = {
             "ask": _ask, "index": _index, "leaders": _leaders, "sources": _sources, "eval": _eval,
-            "calibrate": _calibrate, "run": _run,
+            "calibrate": _calibrate, "run": _run, "health": _health,
         }[args.command]
         return handler(args, settings)
     except CliError as exc:
@@ -303,6 +306,26 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.evaluation import run_cli
 
     return run_cli(args, settings)
+
+
+def _health(args: argparse.Namespace, settings: Settings) -> int:
+    """The container's HEALTHCHECK: GET /healthz of the bot on this machine; prints its JSON body."""
+    import urllib.error
+    import urllib.request
+
+    if settings.metrics_port is None:
+        raise CliError("SUMMIT_BOT_METRICS_PORT is not set, so the bot serves no /healthz to ask", code=2)
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.metrics_host, settings.metrics_host)
+    url = f"http://{f'[{host}]' if ':' in host else host}:{settings.metrics_port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        status, body = exc.code, exc.read()
+    except (urllib.error.URLError, OSError) as exc:
+        raise CliError(f"no answer from {url}: {getattr(exc, 'reason', exc)}") from None
+    print(body.decode("utf-8", "replace").strip())
+    return 0 if status == 200 else 1
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:

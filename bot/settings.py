@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     cooldown_seconds: float = Field(default=30.0, gt=0, validation_alias=_env("SUMMIT_BOT_COOLDOWN_SECONDS"))
     max_concurrent_answers: int = Field(default=2, ge=1, validation_alias=_env("SUMMIT_BOT_MAX_CONCURRENT"))
     log_level: str = Field(default="INFO", validation_alias=_env("SUMMIT_BOT_LOG_LEVEL"))
+    metrics_port: int | None = Field(default=None, ge=0, le=65535, validation_alias=_env("SUMMIT_BOT_METRICS_PORT"))
+    metrics_host: str = Field(default="127.0.0.1", min_length=1, validation_alias=_env("SUMMIT_BOT_METRICS_HOST"))
 
     question_log: bool = Field(default=True, validation_alias=_env("SUMMIT_BOT_QUESTION_LOG"))
     retention_days: int = Field(default=90, ge=1, le=3650, validation_alias=_env("SUMMIT_BOT_RETENTION_DAYS"))

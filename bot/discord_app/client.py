@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +22,8 @@ from bot.store import QuestionRecord, Store
 
 from .buttons import DYNAMIC_ITEMS
 from .cooldown import UserCooldown
+from .health import Health, HealthServer
+from .metrics import BotMetrics
 from .sync import SyncResult, sync_commands
 from .translator import CatalogTranslator
 
@@ -44,6 +49,8 @@ class SummitBot(commands.Bot):
                  **options: Any) -> None:
         # No voice features: silence discord.py's start-up warnings about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        self.metrics = BotMetrics()
+        options.setdefault("http_trace", self.metrics.http_trace())
         super().__init__(
             command_prefix=commands.when_mentioned,  # required by commands.Bot; there are no text commands
             help_command=None,
@@ -59,8 +66,18 @@ class SummitBot(commands.Bot):
         self._answer_slots = asyncio.Semaphore(settings.max_concurrent_answers)
         self._own_store = store is None
         self.store = store or Store.disabled()
+        # Gateway connections by shard id (None without sharding): True while connected.
+        self._gateway: dict[int | None, bool] = {}
+        self.metrics.watch_index(lambda: self.engine)
+        self.metrics.watch_gateway(self._latencies)
+        self.health_server: HealthServer | None = None
+        if settings.metrics_port is not None:
+            self.health_server = HealthServer(self.health, self.metrics.registry, settings.metrics_host,
+                                              settings.metrics_port)
 
     async def setup_hook(self) -> None:
+        if self.health_server is not None:  # up before the gateway: it says 503 until connected
+            await self.health_server.start()
         await self.tree.set_translator(CatalogTranslator())
         if self._own_store:
             self.store = await asyncio.to_thread(Store.open, self.settings)
@@ -73,14 +90,20 @@ class SummitBot(commands.Bot):
         await super().close()
         if self._own_store:
             await asyncio.to_thread(self.store.close)
+        if self.health_server is not None:
+            await self.health_server.stop()
 
     async def answer(self, question: str, previous: Turn | None = None) -> Answer:
         """`engine.ask` in a worker thread, at most `max_concurrent_answers` at a time (`previous`: the
         exchange the question follows up)."""
+        started = time.perf_counter()
         async with self._answer_slots:
             if previous is None:
-                return await asyncio.to_thread(self.engine.ask, question)
-            return await asyncio.to_thread(self.engine.ask, question, None, previous)
+                answer = await asyncio.to_thread(self.engine.ask, question)
+            else:
+                answer = await asyncio.to_thread(self.engine.ask, question, None, previous)
+        self.metrics.observe_answer(answer.confidence, time.perf_counter() - started)
+        return answer
 
     async def timed_answer(self, question: str, previous: Turn | None = None) -> Answered:
         """`answer`, with the time the asker waited for it."""
@@ -107,12 +130,79 @@ class SummitBot(commands.Bot):
             message_id=message_id, followup_of=followup_of,
         ))
 
+    # -- health: gateway connections and the index ------------------------------------------------
+
+    def health(self) -> Health:
+        shards = {"" if k is None else str(k): v for k, v in sorted(self._gateway.items(), key=lambda kv: kv[0] or 0)}
+        connected = bool(shards) and all(shards.values()) and not self.is_closed()
+        return Health(connected, shards, len(self.engine.index))
+
+    def _latencies(self) -> Iterable[tuple[int | None, float]]:
+        if isinstance(self, discord.AutoShardedClient):
+            return self.latencies
+        return [] if math.isinf(self.latency) else [(None, self.latency)]
+
+    def _gateway_up(self, shard_id: int | None, *, resumed: bool) -> None:
+        if self._gateway.get(shard_id) is False:
+            self.metrics.gateway_reconnects.inc()
+        if resumed:
+            self.metrics.gateway_resumes.inc()
+        self._gateway[shard_id] = True
+
+    def _gateway_down(self, shard_id: int | None) -> None:
+        if self._gateway.get(shard_id):
+            self.metrics.gateway_disconnects.inc()
+            self._gateway[shard_id] = False
+
+    @property
+    def _sharded(self) -> bool:
+        return isinstance(self, discord.AutoShardedClient)
+
+    async def on_connect(self) -> None:
+        if not self._sharded:
+            self._gateway_up(None, resumed=False)
+
+    async def on_resumed(self) -> None:
+        if not self._sharded:
+            self._gateway_up(None, resumed=True)
+
+    async def on_disconnect(self) -> None:
+        if not self._sharded:
+            self._gateway_down(None)
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        self._gateway_up(shard_id, resumed=False)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self._gateway_up(shard_id, resumed=True)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self._gateway_down(shard_id)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is discord.InteractionType.component:
+            custom_id = str((interaction.data or {}).get("custom_id", ""))
+            self.metrics.button_clicks.labels(component_kind(custom_id)).inc()
+
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: the mentions cog handles messages."""
 
     async def on_ready(self) -> None:
         user = self.user
         log.info("connected as %s (id %s) to %d guild(s)", user, user.id if user else "?", len(self.guilds))
+
+
+def component_kind(custom_id: str) -> str:
+    """A button's kind from its custom_id, for a metric label: the leading parts before any id or number.
+
+    "vote:up:1234" -> "vote:up"; per-answer parts never become labels (they would grow without bound).
+    """
+    parts = []
+    for part in re.split(r"[:/|]", custom_id)[:2]:
+        if not part or re.search(r"\d", part) or len(part) > 24:
+            break
+        parts.append(part)
+    return ":".join(parts) or "other"
 
 
 def as_summit_bot(bot: commands.Bot) -> SummitBot:

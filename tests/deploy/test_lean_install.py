@@ -38,6 +38,7 @@ QUESTIONS = [
 
 @dataclass(frozen=True)
 class LeanInstall:
+    wheel: Path
     venv: Path
     app_dir: Path  # a copy of what the image holds in /opt/summit-bot
 
@@ -85,7 +86,18 @@ def lean(tmp_path_factory: pytest.TempPathFactory, settings: Settings, engine: E
     app_dir = root / APP_DIR_IN_IMAGE.strip("/")
     shutil.copytree(settings.index_dir, app_dir / "index")
     shutil.copytree(settings.index_dir.parent / "onnx", app_dir / "onnx")
-    return LeanInstall(venv, app_dir)
+    return LeanInstall(wheel, venv, app_dir)
+
+
+def test_the_wheel_carries_every_module_message_catalog_and_corpus_article(lean: LeanInstall) -> None:
+    import zipfile
+
+    names = set(zipfile.ZipFile(lean.wheel).namelist())
+    package = PROJECT_ROOT / "bot"
+    wanted = {f"bot/{p.relative_to(package).as_posix()}" for p in package.rglob("*")
+              if p.suffix in (".py", ".po") and "__pycache__" not in p.parts and "bundled_corpus" not in p.parts}
+    wanted |= {f"bot/bundled_corpus/{p.name}" for p in CORPUS_DIR.glob("*.md")}
+    assert wanted - names == set()
 
 
 def test_the_lean_venv_has_no_torch_nor_any_other_index_building_package(lean: LeanInstall) -> None:
@@ -151,7 +163,10 @@ async def test_the_lean_install_answers_on_discord(lean: LeanInstall, engine: En
     async with FakeDiscord() as fake:
         async with bot_process(fake, tmp_path, executable=lean.summit_bot, DISCORD_TOKEN=fake.token,
                                SUMMIT_BOT_INDEX_DIR=str(lean.app_dir / "index")) as bot:
-            await fake.wait_until_ready(timeout=90)
+            try:
+                await fake.wait_until_ready(timeout=180)  # a fresh venv's first start compiles its modules
+            except TimeoutError as exc:
+                raise AssertionError(bot.logs()[-3000:]) from exc
             question = "What did Maduro propose?"
             interaction = fake.inject_slash_command("ask", {"question": question})
             followup = await fake.wait_for_followup(interaction.token, timeout=20)

@@ -119,10 +119,20 @@ class GatewayServer:
         self.current: GatewaySession | None = None
         self.pending: list[tuple[str, JSON, int | None, Transform | None]] = []
         self._ids = 0
+        self.admitting = asyncio.Event()  # cleared by FakeDiscord.hold_gateway: new connections wait
+        self.admitting.set()
+        self.waiting = 0  # connections held at the door right now
 
     # -------------------------------------------------------------- handler
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """aiohttp websocket handler for ``/`` and ``/resume``."""
+        if not self.admitting.is_set():
+            self.waiting += 1
+            self.fake._notify()
+            try:
+                await self.admitting.wait()
+            finally:
+                self.waiting -= 1
         ws = web.WebSocketResponse(timeout=2.0, max_msg_size=0, compress=False)
         await ws.prepare(request)
         self._ids += 1

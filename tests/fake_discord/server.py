@@ -149,6 +149,7 @@ class FakeDiscord:
         """Close gateway connections and the HTTP server."""
         if self._runner is None:
             return
+        self.admit_gateway()
         await self.gateway.close_all()
         await self._runner.cleanup()
         self._runner = None
@@ -561,6 +562,14 @@ class FakeDiscord:
     async def drop_gateway(self, code: int = 4000, *, invalidate: bool = False) -> None:
         """Close the live gateway socket with ``code``; the session stays resumable unless ``invalidate``."""
         await self.gateway.drop(code, invalidate=invalidate)
+
+    def hold_gateway(self) -> None:
+        """Keep new gateway connections waiting at the handshake (an outage) until `admit_gateway`."""
+        self.gateway.admitting.clear()
+
+    def admit_gateway(self) -> None:
+        """Let held and new gateway connections through again."""
+        self.gateway.admitting.set()
 
     async def send_reconnect(self) -> None:
         """Send op 7 RECONNECT (the client closes and RESUMEs)."""

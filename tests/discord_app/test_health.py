@@ -1,0 +1,152 @@
+"""`/healthz` and `/metrics` of the real bot on the fake Discord: a gateway outage flips health to 503 and
+back, and every counter moves by exactly what the test did."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import aiohttp
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from bot.discord_app.client import SummitBot, component_kind
+from bot.engine import Engine
+from bot.settings import Settings
+from tests.conftest import make_settings
+from tests.fake_discord import FakeDiscord, running_bot
+
+from .helpers import only_embed
+
+ON_TOPIC = ["What did Maduro propose?", "Who wrote the article?"]
+OFF_TOPIC = "What is the capital of Australia?"
+
+
+async def _get(bot: SummitBot, path: str) -> tuple[int, str]:
+    assert bot.health_server is not None
+    url = f"http://127.0.0.1:{bot.health_server.port}{path}"
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.text()
+
+
+async def _eventually(probe: Callable[[], object], attempts: int = 200) -> None:
+    for _ in range(attempts):  # bounded: 200 × 50 ms
+        if await probe():  # type: ignore[misc]
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not reached")
+
+
+def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+@pytest.fixture
+async def served(engine: Engine, settings: Settings, tmp_path: Path) -> AsyncIterator[tuple[FakeDiscord, SummitBot]]:
+    config = make_settings(tmp_path, index_dir=settings.index_dir, metrics_port=0)
+    async with FakeDiscord() as fake:
+        bot = SummitBot(engine, config, guild_ready_timeout=0.05)
+        async with running_bot(fake, bot):
+            yield fake, bot
+
+
+async def test_healthz_is_503_during_a_gateway_outage_and_200_once_resumed(
+    served: tuple[FakeDiscord, SummitBot], engine: Engine
+) -> None:
+    fake, bot = served
+    status, body = await _get(bot, "/healthz")
+    assert status == 200
+    assert json.loads(body) == {"status": "ok", "gateway": "connected", "shards": {"": True},
+                                "index": {"loaded": True, "passages": len(engine.index)}}
+
+    fake.hold_gateway()
+    await fake.drop_gateway(4000)
+    await fake.wait_for(lambda: fake.gateway.waiting >= 1, timeout=15, what="the bot knocking to reconnect")
+    status, body = await _get(bot, "/healthz")
+    assert status == 503
+    assert json.loads(body)["gateway"] == "disconnected" and json.loads(body)["status"] == "unavailable"
+
+    fake.admit_gateway()
+    await fake.wait_for_resume(1, timeout=15)
+
+    async def healthy() -> bool:
+        return (await _get(bot, "/healthz"))[0] == 200
+
+    await _eventually(healthy)
+    metrics = _samples((await _get(bot, "/metrics"))[1])
+    assert metrics[("summit_bot_gateway_disconnects_total", ())] == 1
+    assert metrics[("summit_bot_gateway_reconnects_total", ())] == 1
+    assert metrics[("summit_bot_gateway_resumes_total", ())] == 1
+    assert fake.identify_count == 1  # resumed, not identified again
+
+
+async def test_metrics_count_exactly_the_questions_429s_and_clicks_the_test_made(
+    served: tuple[FakeDiscord, SummitBot], engine: Engine
+) -> None:
+    fake, bot = served
+    before = _samples((await _get(bot, "/metrics"))[1])
+    assert before[("summit_bot_questions_total", (("confidence", "high"),))] == 0
+    assert before[("summit_bot_answer_seconds_count", ())] == 0
+
+    followups = r"^/webhooks/\d+/[^/]+$"
+    rule = fake.rate_limit("POST", followups, times=2, retry_after=0.05)
+    for question in [*ON_TOPIC, OFF_TOPIC]:
+        interaction = fake.inject_slash_command("ask", {"question": question})
+        only_embed((await fake.wait_for_followup(interaction.token, timeout=20)).json)
+    message_id = fake.channel_messages()[-1]["id"] if fake.channel_messages() else 1
+    fake.inject_component("vote:up:1234", message_id=message_id)
+    click = ("summit_bot_button_clicks_total", (("component", "vote:up"),))
+
+    async def clicked() -> bool:
+        return _samples((await _get(bot, "/metrics"))[1]).get(click, 0) >= 1
+
+    await _eventually(clicked)
+
+    text = (await _get(bot, "/metrics"))[1]
+    after = _samples(text)
+    expected = dict.fromkeys(("high", "medium", "none"), 0)
+    for question in [*ON_TOPIC, OFF_TOPIC]:
+        expected[engine.ask(question).confidence] += 1
+    for confidence, count in expected.items():
+        assert after[("summit_bot_questions_total", (("confidence", confidence),))] == count, confidence
+    assert after[("summit_bot_answer_seconds_count", ())] == 3
+    assert after[("summit_bot_rate_limited_total", ())] == rule.hits == 2
+    assert after[click] == 1
+    assert after[("summit_bot_index_passages", ())] == len(engine.index)
+    assert after[("summit_bot_index_build_seconds", ())] == engine.index.manifest.build_seconds
+    assert after[("summit_bot_gateway_latency_seconds", (("shard", ""),))] >= 0
+    assert after[("summit_bot_gateway_disconnects_total", ())] == 0
+    assert after[("summit_bot_store_errors_total", ())] == 0
+    assert "# TYPE summit_bot_answer_seconds histogram" in text
+
+
+async def test_the_endpoints_are_off_by_default_and_bind_loopback_when_on(tmp_path: Path) -> None:
+    assert make_settings(tmp_path).metrics_port is None
+    assert make_settings(tmp_path, metrics_port=9108).metrics_host == "127.0.0.1"
+
+
+async def test_health_command_reports_the_running_bot(served: tuple[FakeDiscord, SummitBot], tmp_path: Path) -> None:
+    _, bot = served
+    assert bot.health_server is not None
+    env = {"SUMMIT_BOT_METRICS_PORT": str(bot.health_server.port), "PATH": "/usr/bin:/bin",
+           "SUMMIT_BOT_STATE_DIR": str(tmp_path), "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "health", env=env, cwd=tmp_path,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate()
+    assert process.returncode == 0, err
+    assert json.loads(out)["status"] == "ok"
+
+
+def test_component_kinds_never_carry_per_answer_ids() -> None:
+    assert component_kind("vote:up:1234") == "vote:up"
+    assert component_kind("more:2:abcdef") == "more"
+    assert component_kind("123456") == "other"
+    assert component_kind("") == "other"
