@@ -281,6 +281,7 @@ class Store:
         )
         self._reported: set[str] = set()
         self._report_lock = threading.Lock()
+        self.failures = 0  # failed operations since start (the bot's metrics read it)
         self._thread: threading.Thread | None = None
         self._last_prune: dt.datetime | None = None
 
@@ -461,6 +462,7 @@ class Store:
 
     def _report(self, kind: str, message: str) -> None:
         with self._report_lock:
+            self.failures += 1
             first = kind not in self._reported
             self._reported.add(kind)
         if first:

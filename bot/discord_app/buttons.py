@@ -149,6 +149,7 @@ class VoteButton(ui.DynamicItem[ui.Button[Any]], template=r"sb:vote:(?P<value>up
             await _private(interaction, t._(VOTE_UNSAVED))
             return
         if result.changed:
+            bot.metrics.votes.labels("up" if self.value == 1 else "down").inc()
             await interaction.edit_original_response(view=with_counts(message, result.counts))
         if result.previous is None:
             text = t._(VOTED[self.value])

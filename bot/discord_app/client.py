@@ -70,6 +70,7 @@ class SummitBot(commands.Bot):
         self._gateway: dict[int | None, bool] = {}
         self.metrics.watch_index(lambda: self.engine)
         self.metrics.watch_gateway(self._latencies)
+        self.metrics.watch_store(lambda: self.store.failures)
         self.health_server: HealthServer | None = None
         if settings.metrics_port is not None:
             self.health_server = HealthServer(self.health, self.metrics.registry, settings.metrics_host,
@@ -195,10 +196,11 @@ class SummitBot(commands.Bot):
 def component_kind(custom_id: str) -> str:
     """A button's kind from its custom_id, for a metric label: the leading parts before any id or number.
 
-    "vote:up:1234" -> "vote:up"; per-answer parts never become labels (they would grow without bound).
+    "sb:vote:up" -> "sb:vote:up", "sb:more:1234:…" -> "sb:more"; per-answer parts never become labels
+    (they would grow without bound).
     """
     parts = []
-    for part in re.split(r"[:/|]", custom_id)[:2]:
+    for part in re.split(r"[:/|]", custom_id)[:3]:
         if not part or re.search(r"\d", part) or len(part) > 24:
             break
         parts.append(part)

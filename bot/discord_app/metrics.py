@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
@@ -50,8 +50,9 @@ class BotMetrics:
                                     "HTTP 429 responses met from Discord (discord.py waits and retries)", registry=r)
         self.button_clicks = Counter("summit_bot_button_clicks", "Button and other component interactions",
                                      ["component"], registry=r)
-        self.votes = Counter("summit_bot_votes", "Votes on answers", ["vote"], registry=r)
-        self.store_errors = Counter("summit_bot_store_errors", "Question-store operations that failed", registry=r)
+        self.votes = Counter("summit_bot_votes", "Votes cast or changed on answers", ["vote"], registry=r)
+        for vote in ("up", "down"):
+            self.votes.labels(vote)
 
     def observe_answer(self, confidence: str, seconds: float) -> None:
         self.questions.labels(confidence).inc()
@@ -59,6 +60,9 @@ class BotMetrics:
 
     def watch_index(self, engine: Callable[[], Engine]) -> None:
         self.registry.register(_IndexCollector(engine))
+
+    def watch_store(self, failures: Callable[[], int]) -> None:
+        self.registry.register(_StoreCollector(failures))
 
     def watch_gateway(self, latencies: Callable[[], Iterable[tuple[int | None, float]]]) -> None:
         self.registry.register(_GatewayCollector(latencies))
@@ -91,6 +95,15 @@ class _IndexCollector(Collector):
             built = math.nan
         yield GaugeMetricFamily("summit_bot_index_built_timestamp_seconds",
                                 "When the loaded index was built (Unix time)", value=built)
+
+
+class _StoreCollector(Collector):
+    def __init__(self, failures: Callable[[], int]) -> None:
+        self._failures = failures
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily("summit_bot_store_errors", "Question-store operations that failed",
+                                  value=self._failures())
 
 
 class _GatewayCollector(Collector):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.discord_app.client import SummitBot, component_kind
@@ -20,7 +21,7 @@ from bot.settings import Settings
 from tests.conftest import make_settings
 from tests.fake_discord import FakeDiscord, running_bot
 
-from .helpers import only_embed
+from .helpers import run_command
 
 ON_TOPIC = ["What did Maduro propose?", "Who wrote the article?"]
 OFF_TOPIC = "What is the capital of Australia?"
@@ -88,7 +89,7 @@ async def test_healthz_is_503_during_a_gateway_outage_and_200_once_resumed(
     assert fake.identify_count == 1  # resumed, not identified again
 
 
-async def test_metrics_count_exactly_the_questions_429s_and_clicks_the_test_made(
+async def test_metrics_count_exactly_the_questions_429s_clicks_votes_and_store_errors_the_test_made(
     served: tuple[FakeDiscord, SummitBot], engine: Engine
 ) -> None:
     fake, bot = served
@@ -96,35 +97,42 @@ async def test_metrics_count_exactly_the_questions_429s_and_clicks_the_test_made
     assert before[("summit_bot_questions_total", (("confidence", "high"),))] == 0
     assert before[("summit_bot_answer_seconds_count", ())] == 0
 
-    followups = r"^/webhooks/\d+/[^/]+$"
-    rule = fake.rate_limit("POST", followups, times=2, retry_after=0.05)
+    rule = fake.rate_limit("*", r"^/webhooks/", times=2, retry_after=0.05)
+    messages = []
     for question in [*ON_TOPIC, OFF_TOPIC]:
-        interaction = fake.inject_slash_command("ask", {"question": question})
-        only_embed((await fake.wait_for_followup(interaction.token, timeout=20)).json)
-    message_id = fake.channel_messages()[-1]["id"] if fake.channel_messages() else 1
-    fake.inject_component("vote:up:1234", message_id=message_id)
-    click = ("summit_bot_button_clicks_total", (("component", "vote:up"),))
+        state, _ = await run_command(fake, "ask", {"question": question})
+        assert state.original is not None
+        messages.append(state.original)
+    vote = fake.inject_component("sb:vote:up", messages[0]["id"])
+    await fake.wait_for_ack(vote.id)
+    vote_cast = ("summit_bot_votes_total", (("vote", "up"),))
 
-    async def clicked() -> bool:
-        return _samples((await _get(bot, "/metrics"))[1]).get(click, 0) >= 1
+    async def voted() -> bool:
+        return _samples((await _get(bot, "/metrics"))[1]).get(vote_cast, 0) >= 1
 
-    await _eventually(clicked)
+    await _eventually(voted)
+    # A store that cannot write: the next question's record fails, once.
+    bot.store.flush()
+    bot.store.read(lambda conn: conn.execute(sa.text("DROP TABLE questions")))
+    await run_command(fake, "ask", {"question": ON_TOPIC[0]})
+    bot.store.flush()
 
     text = (await _get(bot, "/metrics"))[1]
     after = _samples(text)
     expected = dict.fromkeys(("high", "medium", "none"), 0)
-    for question in [*ON_TOPIC, OFF_TOPIC]:
+    for question in [*ON_TOPIC, OFF_TOPIC, ON_TOPIC[0]]:
         expected[engine.ask(question).confidence] += 1
     for confidence, count in expected.items():
         assert after[("summit_bot_questions_total", (("confidence", confidence),))] == count, confidence
-    assert after[("summit_bot_answer_seconds_count", ())] == 3
+    assert after[("summit_bot_answer_seconds_count", ())] == 4
     assert after[("summit_bot_rate_limited_total", ())] == rule.hits == 2
-    assert after[click] == 1
+    assert after[("summit_bot_button_clicks_total", (("component", "sb:vote:up"),))] == 1
+    assert after[vote_cast] == 1 and after[("summit_bot_votes_total", (("vote", "down"),))] == 0
+    assert after[("summit_bot_store_errors_total", ())] == 1
     assert after[("summit_bot_index_passages", ())] == len(engine.index)
     assert after[("summit_bot_index_build_seconds", ())] == engine.index.manifest.build_seconds
     assert after[("summit_bot_gateway_latency_seconds", (("shard", ""),))] >= 0
     assert after[("summit_bot_gateway_disconnects_total", ())] == 0
-    assert after[("summit_bot_store_errors_total", ())] == 0
     assert "# TYPE summit_bot_answer_seconds histogram" in text
 
 
@@ -146,7 +154,8 @@ async def test_health_command_reports_the_running_bot(served: tuple[FakeDiscord,
 
 
 def test_component_kinds_never_carry_per_answer_ids() -> None:
-    assert component_kind("vote:up:1234") == "vote:up"
-    assert component_kind("more:2:abcdef") == "more"
+    assert component_kind("sb:vote:up") == "sb:vote:up"
+    assert component_kind("sb:more:1234:p9") == "sb:more"
+    assert component_kind("sb:why:98765") == "sb:why"
     assert component_kind("123456") == "other"
     assert component_kind("") == "other"
