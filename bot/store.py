@@ -24,6 +24,7 @@ import logging
 import os
 import queue
 import secrets
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ T = TypeVar("T")
 SCHEMA_VERSION = 2
 SECRET_FILE = "store-secret"
 DATABASE_FILE = "questions.sqlite3"
+MIGRATION_LOCK = 0x5E_B0_7A  # the PostgreSQL advisory lock key held while migrating
 QUEUE_SIZE = 10_000
 PRUNE_EVERY = dt.timedelta(hours=1)
 
@@ -143,6 +145,8 @@ def migrate(engine: Engine, target: int = SCHEMA_VERSION) -> int:
         raise StoreError(f"the question store has schema version {version}, newer than this bot ({SCHEMA_VERSION})")
     while version < target:
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # processes starting together migrate one at a time
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
             if current_version(conn) != version:  # another process migrated meanwhile
                 version = current_version(conn)
                 continue
@@ -228,16 +232,34 @@ def load_secret(state_dir: Path) -> bytes:
         raise StoreError(f"{path} is not a hex secret; delete it to make a new one") from exc
     state_dir.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(secret + "\n")
+    # Written whole under a temp name, then linked into place: a process starting at the same time
+    # (another shard sharing this state directory) either wins or reads the winner's secret, never half.
+    fd, tmp = tempfile.mkstemp(prefix=f".{SECRET_FILE}.", dir=state_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secret + "\n")
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return load_secret(state_dir)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
     return bytes.fromhex(secret)
 
 
 def database_url(settings: Settings) -> str:
-    """`SUMMIT_BOT_DATABASE_URL`, or the SQLite file under the state directory."""
+    """`SUMMIT_BOT_DATABASE_URL`, or the SQLite file under the state directory.
+
+    A plain `postgresql://` URL is given the psycopg (3) driver, the one installed.
+    """
     if settings.database_url:
-        return settings.database_url
+        url = settings.database_url
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg://" + url.removeprefix(plain)
+        return url
     return f"sqlite:///{settings.state_dir / DATABASE_FILE}"
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +13,7 @@ import pytest
 from bot.embeddings import Embedder
 from bot.engine import Engine
 from bot.settings import PROJECT_ROOT, Settings
+from tests.postgres import Cluster, cluster, server_bin
 
 CORPUS_DIR = PROJECT_ROOT / "corpus"
 SLUG = "alba-summit-2025-02-06"
@@ -40,3 +45,22 @@ def engine(settings: Settings) -> Engine:
 def embedder(engine: Engine) -> Embedder:
     """The real sentence-transformers model, loaded once and shared (building indexes in tests)."""
     return engine.embedder()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """A real PostgreSQL server for this test session (tests/postgres.py); started on first use.
+
+    Its folder is made outside pytest's temp root, which only root may enter (the server runs as
+    the `postgres` user when the tests run as root).
+    """
+    if server_bin() is None:
+        if os.environ.get("CI"):
+            raise RuntimeError("PostgreSQL is not installed: .ci/run installs Debian's postgresql")
+        pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
+    root = Path(tempfile.mkdtemp(prefix="summit-bot-postgres-"))
+    try:
+        with cluster(root) as server:
+            yield server
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

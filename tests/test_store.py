@@ -1,5 +1,6 @@
-"""The question store on SQLite: what it keeps, votes, retention, migrations, and the faults it survives
-(a locked or full database, a read-only state directory, a process killed mid-write)."""
+"""The question store: what it keeps, votes, retention and migrations on SQLite and on a real PostgreSQL
+server the tests start (tests/postgres.py); several processes sharing PostgreSQL; and the faults SQLite
+survives (a locked or full database, a read-only state directory, a process killed mid-write)."""
 
 from __future__ import annotations
 
@@ -27,12 +28,16 @@ from bot.store import (
     Store,
     StoreError,
     current_version,
+    database_url,
     migrate,
     open_engine,
     questions,
     votes,
 )
 from tests.conftest import make_settings
+from tests.postgres import Cluster
+
+BACKENDS = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
 USER_ID = 271828182845904523
 
@@ -50,7 +55,16 @@ def rows(store: Store, table: sa.Table) -> list[dict[str, object]]:
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Settings:
+def backend(request: pytest.FixtureRequest) -> str:
+    """"sqlite" unless a test is parametrised with BACKENDS."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def config(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Settings:
+    if backend == "postgresql":
+        server: Cluster = request.getfixturevalue("postgres")
+        return make_settings(tmp_path, database_url=server.new_database())
     return make_settings(tmp_path)
 
 
@@ -61,18 +75,24 @@ def store(config: Settings) -> Store:
     opened.close()
 
 
-def test_a_question_is_recorded_with_a_keyed_hash_and_never_the_user_id(store: Store, config: Settings) -> None:
+@BACKENDS
+def test_a_question_is_recorded_with_a_keyed_hash_and_never_the_user_id(
+    store: Store, config: Settings, backend: str
+) -> None:
     store.record(record(store))
     store.flush()
     [row] = rows(store, questions)
     assert row["question"] == "What did Maduro propose?" and row["passage_ids"] == '["a#p9", "a#p8"]'
     assert (row["confidence"], row["latency_ms"], row["guild_id"], row["channel_id"]) == ("high", 12.5, 1, 2)
     assert row["asker"] == store.user_key(USER_ID) and str(USER_ID) not in str(row["asker"])
-    database = (config.state_dir / DATABASE_FILE).read_bytes()
-    assert str(USER_ID).encode() not in database
     secret = config.state_dir / SECRET_FILE
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
     assert Store.open(config).user_key(USER_ID) == store.user_key(USER_ID)  # same secret: same key
+    assert database_url(config).startswith("sqlite:///" if backend == "sqlite" else "postgresql+psycopg://")
+    if backend != "sqlite":
+        return
+    database = (config.state_dir / DATABASE_FILE).read_bytes()
+    assert str(USER_ID).encode() not in database
     with sqlite3.connect(config.state_dir / DATABASE_FILE) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -83,6 +103,7 @@ def test_another_installation_hashes_the_same_user_differently(store: Store, tmp
     other.close()
 
 
+@BACKENDS
 def test_one_vote_per_person_per_answer_that_can_be_changed(store: Store) -> None:
     alice, bob = store.user_key(1), store.user_key(2)
     first = store.vote(3, alice, 1).result(5)
@@ -108,6 +129,7 @@ def test_question_log_off_records_nothing(tmp_path: Path) -> None:
     assert not (config.state_dir / DATABASE_FILE).exists()
 
 
+@BACKENDS
 def test_rows_older_than_the_retention_period_are_pruned_on_open(config: Settings) -> None:
     store = Store.open(config)
     old = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=config.retention_days + 1)
@@ -121,10 +143,10 @@ def test_rows_older_than_the_retention_period_are_pruned_on_open(config: Setting
     reopened.close()
 
 
+@BACKENDS
 def test_a_schema_from_the_previous_version_is_migrated_with_its_rows(config: Settings) -> None:
-    path = config.state_dir / DATABASE_FILE
-    path.parent.mkdir(parents=True)
-    engine = open_engine(f"sqlite:///{path}")
+    config.state_dir.mkdir(parents=True)
+    engine = open_engine(database_url(config))
     assert migrate(engine, target=SCHEMA_VERSION - 1) == SCHEMA_VERSION - 1
     with engine.begin() as conn:
         conn.execute(sa.text(
@@ -142,6 +164,42 @@ def test_a_schema_from_the_previous_version_is_migrated_with_its_rows(config: Se
         ("kept from v1", None), ("What did Maduro propose?", 99)]
     assert [r["comment"] for r in rows(store, votes)] == ["now possible"]
     store.close()
+
+
+def test_processes_sharing_postgresql_migrate_once_and_record_into_one_table(
+    postgres: Cluster, tmp_path: Path
+) -> None:
+    url = postgres.new_database()
+    script = textwrap.dedent("""
+        import sys
+        from pathlib import Path
+        from bot.store import QuestionRecord, Store
+        from tests.conftest import make_settings
+        store = Store.open(make_settings(Path(sys.argv[1]), database_url=sys.argv[2]))
+        assert store.enabled, "store disabled"
+        store.record(QuestionRecord(question=sys.argv[3], searched_for=None, confidence="high", passage_ids=(),
+                                    latency_ms=1.0, asker=store.user_key(1)))
+        store.flush()
+        store.close()
+    """)
+    # Four processes, one state directory (one secret, as shards on one machine share it), started together.
+    state = tmp_path / "shared"
+    runs = [subprocess.Popen([sys.executable, "-c", script, str(state), url, f"from process {i}"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(4)]
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+    store = Store.open(make_settings(state, database_url=url))
+    assert store.read(current_version) == SCHEMA_VERSION
+    recorded = rows(store, questions)
+    assert sorted(r["question"] for r in recorded) == [f"from process {i}" for i in range(4)]
+    assert {r["asker"] for r in recorded} == {store.user_key(1)}  # one secret: one key per person
+    store.close()
+
+
+def test_a_plain_postgresql_url_gets_the_installed_driver(tmp_path: Path) -> None:
+    config = make_settings(tmp_path, database_url="postgresql://bot:pw@db:5432/summit")
+    assert database_url(config) == "postgresql+psycopg://bot:pw@db:5432/summit"
 
 
 def test_a_locked_database_costs_the_rows_not_the_bot_and_is_logged_once(

