@@ -11,8 +11,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from bot import __version__
 from bot.i18n import LANGUAGES, Texts, language_from_env, texts
@@ -80,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
                            help="where to write the model (default bot/decision.json)")
 
     sub.add_parser("health", help="ask the running bot's /healthz (SUMMIT_BOT_METRICS_PORT); exit 0 when healthy")
+    report = sub.add_parser("report", help="what people asked the bot: most asked, refused, voted down, figures")
+    report.add_argument("--since", default="7d", metavar="PERIOD", help="7d (default), 24h, 2w, or a date")
+    report.add_argument("--guild", type=int, metavar="ID", help="only this server")
+    report.add_argument("--json", action="store_true", help="print the report as JSON")
+    report.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page with charts")
+    report.add_argument("--export-eval", metavar="FILE",
+                        help="write refused and down-voted questions as eval records (JSON Lines) to label")
 
     run = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
     run.add_argument("--sync", action="store_true", help="sync slash commands even if unchanged")
@@ -94,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _settings()
         handler = {
             "ask": _ask, "index": _index, "leaders": _leaders, "sources": _sources, "eval": _eval,
-            "calibrate": _calibrate, "run": _run, "health": _health,
+            "calibrate": _calibrate, "run": _run, "health": _health, "report": _report,
         }[args.command]
         return handler(args, settings)
     except CliError as exc:
@@ -326,6 +333,55 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"no answer from {url}: {getattr(exc, 'reason', exc)}") from None
     print(body.decode("utf-8", "replace").strip())
     return 0 if status == 200 else 1
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from bot.report import ReportError, build_report, export_eval, parse_since, render_html, render_text
+    from bot.store import Store, StoreError, utcnow
+
+    if not settings.question_log:
+        raise CliError("the question log is off (SUMMIT_BOT_QUESTION_LOG=off): there is nothing to report")
+    now = utcnow()
+    try:
+        since = parse_since(args.since, now)
+    except ReportError as exc:
+        raise CliError(str(exc), code=2) from None
+    until = now + dt.timedelta(seconds=1)
+    store = Store.open(settings)
+    try:
+        if not store.enabled:
+            raise CliError("cannot open the question store (see the warning above)")
+        if args.export_eval:
+            written = store.read(lambda conn: export_eval(conn, Path(args.export_eval), since=since, until=until,
+                                                          guild_id=args.guild))
+            print(f"wrote {written} question(s) to label to {args.export_eval}", file=sys.stderr)
+        report = store.read(lambda conn: build_report(conn, since=since, until=until, guild_id=args.guild,
+                                                      encode=_question_encoder(settings)))
+    except StoreError as exc:
+        raise CliError(f"cannot read the question store: {exc}") from None
+    finally:
+        store.close()
+    if args.html:
+        try:
+            Path(args.html).write_text(render_html(report), encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write {args.html}: {exc.strerror or exc}") from None
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else render_text(report))
+    return 0
+
+
+def _question_encoder(settings: Settings) -> Callable[[list[str]], Any] | None:
+    """The query model, to group questions asked in other words (None if it cannot be loaded)."""
+    from bot.embeddings import EmbeddingError
+    from bot.engine import query_encoder
+
+    try:
+        encoder = query_encoder(settings, _catalog(settings))
+    except (EmbeddingError, OSError) as exc:
+        log.warning("questions are grouped by their words only: the model cannot be loaded (%s)", exc)
+        return None
+    return encoder.encode
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:

@@ -430,8 +430,11 @@ class Store:
         """Run a read-only query on the calling thread (for `summit-bot report`)."""
         if self.engine is None:
             raise StoreError("the question store is off")
-        with self.engine.connect() as conn:
-            return job(conn)
+        try:
+            with self.engine.connect() as conn:
+                return job(conn)
+        except (sa.exc.SQLAlchemyError, OSError) as exc:
+            raise StoreError(_reason(exc)) from exc
 
     # -- the worker ------------------------------------------------------------------------
 

@@ -30,7 +30,8 @@ from .translator import CatalogTranslator
 log = logging.getLogger(__name__)
 
 EXTENSIONS = tuple(
-    f"bot.discord_app.cogs.{name}" for name in ("errors", "ask", "leaders", "sources", "about", "mentions", "admin")
+    f"bot.discord_app.cogs.{name}" for name in ("errors", "ask", "leaders", "sources", "about", "mentions", "admin",
+                                                       "stats")
 )
 
 

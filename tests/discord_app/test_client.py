@@ -16,7 +16,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="package")
 
 
 async def test_one_cog_per_feature_and_the_settings_applied(bot: SummitBot, bot_settings: Settings) -> None:
-    assert set(bot.cogs) == {"ErrorsCog", "AskCog", "LeadersCog", "SourcesCog", "AboutCog", "MentionsCog", "AdminCog"}
+    assert set(bot.cogs) == {"ErrorsCog", "AskCog", "LeadersCog", "SourcesCog", "AboutCog", "MentionsCog", "AdminCog",
+                                "StatsCog"}
     assert bot.intents == discord.Intents.default() and not bot.intents.message_content
     assert bot.allowed_mentions is not None and bot.allowed_mentions.to_dict() == {"parse": []}
     assert bot.limiter.cooldown.rate == COOLDOWN_RATE == bot_settings.cooldown_rate

@@ -23,7 +23,7 @@ OFF_TOPIC = "How do I bake sourdough bread at home?"
 
 async def test_the_commands_are_registered_with_their_options(fake: FakeDiscord, bot: SummitBot) -> None:
     commands = {c["name"]: c for c in fake.registered_commands(None)}
-    assert set(commands) - TEST_ONLY_COMMANDS == {"ask", "leaders", "leader", "sources", "about", "reindex"}
+    assert set(commands) - TEST_ONLY_COMMANDS == {"ask", "leaders", "leader", "sources", "about", "reindex", "stats"}
     assert fake.registered_commands(fake.GUILD_ID) == []  # no DISCORD_GUILD_ID: global commands only
     for command in commands.values():
         assert 1 <= len(command["description"]) <= 100

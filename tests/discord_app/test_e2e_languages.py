@@ -51,7 +51,7 @@ async def test_synced_commands_carry_spanish_names_and_descriptions_for_both_spa
     fake: FakeDiscord, bot: SummitBot
 ) -> None:
     commands = {c["name"]: c for c in fake.registered_commands(None) if c["name"] not in TEST_ONLY_COMMANDS}
-    assert set(commands) == {"ask", "leaders", "leader", "sources", "about", "reindex"}
+    assert set(commands) == {"ask", "leaders", "leader", "sources", "about", "reindex", "stats"}
     for name, command in commands.items():
         names, descriptions = command["name_localizations"], command["description_localizations"]
         assert set(names) == set(descriptions) == set(SPANISH), name  # English stays the default: no entry

@@ -14,7 +14,7 @@ from bot.settings import Settings
 from tests.conftest import make_settings
 from tests.fake_discord import APPLICATION_ID, GUILD_ID, FakeDiscord, running_bot
 
-COMMANDS = {"ask", "leaders", "leader", "sources", "about", "reindex"}
+COMMANDS = {"ask", "leaders", "leader", "sources", "about", "reindex", "stats"}
 
 
 @app_commands.command(name="extra", description="Test only: changes the command definitions")

@@ -17,7 +17,7 @@ from tests.fake_discord import GUILD_ID, FakeDiscord, patch_discord
 
 from .helpers import bot_process, clean_env, only_embed, quote_of, run_cli, shown_text
 
-COMMANDS = {"ask", "leaders", "leader", "sources", "about", "reindex"}
+COMMANDS = {"ask", "leaders", "leader", "sources", "about", "reindex", "stats"}
 
 
 def test_without_a_token_run_exits_2_with_one_line(tmp_path: Path) -> None:
