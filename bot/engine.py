@@ -26,6 +26,7 @@ from bot.index_store import IndexKey, IndexUnusable
 from bot.question import clean_question
 from bot.retrieval import LEXICAL_VERSION, RetrievalConfig, Retriever, lexical_document
 from bot.settings import Settings
+from bot.translation import Translator
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,11 @@ class Engine:
     ) -> None:
         self.settings = settings
         self._config = config
+        self.translator = Translator.apertium() if settings.translation == "auto" else None
+        if self.translator is not None and not self.translator.available:
+            log.info("Spanish questions are searched with cognates only: install Debian's apertium-en-es to "
+                     "also search their English translation")
+            self.translator = None
         self._embedder: Embedder | None = None
         self._embedder_lock = threading.Lock()
         self._reload_lock = threading.Lock()
@@ -68,7 +74,7 @@ class Engine:
     def _snapshot(self, catalog: Catalog, index: PassageIndex) -> _Snapshot:
         retriever = Retriever(
             index, self.encode_query, lexical=index.lexical, speakers=catalog.speakers, terms=catalog.terms,
-            config=self._config,
+            config=self._config, translator=self.translator,
         )
         return _Snapshot(catalog, index, retriever, {a.slug: a for a in catalog.corpus.articles}, FollowUps(catalog))
 
@@ -114,6 +120,8 @@ class Engine:
         """Load the model, run one query and prepare typo repair, so the first user does not wait for them."""
         self.encode_query("warm up")
         self.retriever.warm_up()
+        if self.translator is not None:
+            self.translator.translate("hola")  # starts the translation pipeline
 
     @property
     def decision(self) -> DecisionModel:

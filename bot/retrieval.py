@@ -36,6 +36,7 @@ from bot.language import question_language
 from bot.lexical import LexicalIndex
 from bot.passages import Passage
 from bot.spelling import Speller
+from bot.translation import Translator
 from bot.vocabulary import PlaceNames, known_words, unknown_names, unknown_words
 
 QueryEncoder = Callable[[str], np.ndarray]
@@ -119,8 +120,10 @@ class Retriever:
         speakers: Sequence[Speaker] = (),
         terms: Sequence[tuple[str, Term]] = (),
         config: RetrievalConfig | None = None,
+        translator: Translator | None = None,
     ) -> None:
         self.index = index
+        self.translator = translator  # Spanish → English, for searching (None: cognates only)
         self.encode_query = encode_query
         self.lexical = lexical
         self.speakers = list(speakers)
@@ -154,7 +157,11 @@ class Retriever:
         spanish = language == "es"
         if self.speller is not None and not spanish:  # Spanish words are not English typos
             question = self.speller.correct(question)
-        found = self._search(question, k, spanish=spanish)
+        searched = question
+        if spanish and self.translator is not None:  # searched as itself and as its English translation
+            english = self.translator.translate(question)
+            searched = f"{question}\n{english}" if english else question
+        found = self._search(searched, k, spanish=spanish)
         unknown, words = unknown_words(question, self._known_words, spanish=spanish)
         if self.frequencies is not None:  # ordinary words of the question's language say nothing about its topic
             unknown = [w for w in unknown if self.frequencies.zipf(w, language) < self.config.rare_zipf]

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
         default="auto", validation_alias=_env("SUMMIT_BOT_QUERY_BACKEND")
     )
     top_k: int = Field(default=3, ge=1, le=25, validation_alias=_env("SUMMIT_BOT_TOP_K"))
+    translation: Literal["auto", "off"] = Field(default="auto", validation_alias=_env("SUMMIT_BOT_TRANSLATION"))
     max_question_chars: int = Field(default=500, ge=1, validation_alias=_env("SUMMIT_BOT_MAX_QUESTION_CHARS"))
 
     discord_token: SecretStr | None = Field(default=None, validation_alias=_env("DISCORD_TOKEN"))
