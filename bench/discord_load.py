@@ -16,6 +16,7 @@ Scenarios (each with a fresh fake and bot; the fake heartbeats every second):
   gateway    N /ask; the socket is closed (4000, resumable) after N/3 and op 7 RECONNECT sent after 2N/3
   429        N /ask + N/4 mentions while followups and channel messages answer 429 for W s
   500        N /ask; one more /ask (the victim) gets 500 on its callback until its 3 s are up
+  clicks     N /ask plus N button clicks (votes, More, Context, closest passages) on answers sent just before
 """
 
 from __future__ import annotations
@@ -42,12 +43,13 @@ import psutil  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.fake_discord import FakeDiscord  # noqa: E402
-from tests.reliability.load import Report, measure, new_users, serving  # noqa: E402
+from tests.reliability.load import Report, Target, answers_to_click, measure, new_users, serving  # noqa: E402
 
-SCENARIOS = ("ask", "mixed", "cooldown", "gateway", "429", "500")
+SCENARIOS = ("ask", "mixed", "cooldown", "gateway", "429", "500", "clicks")
 JSON_FIGURES = ("ack p50 ms", "ack p99 ms", "answer p50 ms", "answer p99 ms", "mention answer p99 ms",
                 "worst loop lag ms", "max heartbeat gap ms", "acked", "answered", "lost", "duplicated",
-                "told to wait", "resumes", "peak concurrent answers")
+                "told to wait", "resumes", "peak concurrent answers", "clicks acked", "clicks late",
+                "clicks answered", "clicks lost", "clicks duplicated", "click ack p50 ms", "click ack p99 ms")
 
 
 class Records(logging.Handler):
@@ -67,7 +69,8 @@ async def run_scenario(name: str, engine: Engine, base: Settings, root: Path, ar
     n, users_count, window = args.questions, args.users, args.window
     mentions = n // 4 if name in ("mixed", "429") else 0
     per_user = math.ceil((n + mentions) / users_count)
-    rate = per_user - 1 if name == "cooldown" else per_user
+    extra_asks = 4 if name == "clicks" else 0  # the answers to click on, asked before the load
+    rate = per_user - 1 if name == "cooldown" else per_user + extra_asks
     settings = base.model_copy(update={
         "state_dir": root / name, "cooldown_rate": max(1, rate), "cooldown_seconds": 120.0,
         "allowed_channel_ids": frozenset(), "discord_guild_id": None, "discord_token": None,
@@ -85,8 +88,10 @@ async def run_scenario(name: str, engine: Engine, base: Settings, root: Path, ar
         victim: list[int] = []
         if name == "500":
             hooks = {n // 2: lambda: inject_victim(fake, victim)}
+        targets: list[Target] = await answers_to_click(fake, users[0]) if name == "clicks" else []
+        clicks = n if name == "clicks" else 0
         report = await measure(fake, engine, users, asks=n, mentions=mentions, window=window, hooks=hooks,
-                               settle=args.settle)
+                               settle=args.settle, clicks=clicks, targets=targets)
         if name == "429":
             extra["429s sent"] = rule.hits
         if victim:

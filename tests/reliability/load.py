@@ -28,13 +28,15 @@ from bot.evaluation import load_questions
 from bot.settings import PROJECT_ROOT, Settings
 from tests.discord_app.helpers import connected_bot
 from tests.fake_discord import BOT_USER_ID, FakeDiscord, RecordedRequest
+from tests.fake_discord.models import JSON
 
 HEARTBEAT_MS = 1000  # the fake's heartbeat interval under load: short, so that gaps mean something
 ACK_DEADLINE = 3.0  # Discord's: an interaction not acknowledged by then is dead
 SLOW_DOWN = "You're asking faster than I can keep up"
 QUESTIONS = tuple(q.question for q in load_questions(PROJECT_ROOT / "eval" / "dev_questions.jsonl"))
 
-Kind = Literal["ask", "mention"]
+Kind = Literal["ask", "mention", "click"]
+Target = tuple[int, Sequence[str]]  # an answer message and the custom_ids of its buttons
 Hook = Callable[[], Awaitable[object]]
 
 
@@ -66,6 +68,23 @@ async def serving(engine: Engine, settings: Settings,
     options: dict[str, Any] = {"callback_deadline": ACK_DEADLINE, "heartbeat_interval": HEARTBEAT_MS, **fake_options}
     async with FakeDiscord(**options) as fake, connected_bot(fake, engine, settings) as bot:
         yield fake, bot
+
+
+async def answers_to_click(fake: FakeDiscord, user: int, count: int = 4) -> list[Target]:
+    """`count` answers sent before the load, and their buttons (all but Delete) to click during it."""
+    targets: list[Target] = []
+    for question in QUESTIONS[:count]:
+        interaction = fake.inject_slash_command("ask", {"question": question}, user_id=user)
+
+        def answered(iid: int = interaction.id) -> JSON | None:
+            state = fake.interaction_state(iid)
+            return state.original if state.original and not state.original_loading else None
+
+        message = await fake.wait_for(answered, timeout=30, what="an answer to click on")
+        ids = [c["custom_id"] for row in message.get("components") or [] for c in row["components"]
+               if not c["custom_id"].startswith("sb:del:")]
+        targets.append((int(message["id"]), ids))
+    return targets
 
 
 def new_users(fake: FakeDiscord, count: int, prefix: str = "user") -> list[int]:
@@ -141,20 +160,25 @@ class ConcurrencyProbe:
 # -- traffic -----------------------------------------------------------------------------------
 
 
-def interleave(asks: int, mentions: int) -> list[Kind]:
-    """`asks` "ask" and `mentions` "mention", each kind spread evenly through the sequence."""
+def interleave(asks: int, mentions: int, clicks: int = 0) -> list[Kind]:
+    """`asks` "ask", `mentions` "mention" and `clicks` "click", each kind spread evenly through the sequence."""
     keyed: list[tuple[float, Kind]] = [((i + 0.5) / asks, "ask") for i in range(asks)]
     keyed += [((i + 0.5) / mentions, "mention") for i in range(mentions)]
+    keyed += [((i + 0.25) / clicks, "click") for i in range(clicks)]
     return [kind for _, kind in sorted(keyed)]
 
 
 async def inject(fake: FakeDiscord, users: Sequence[int], *, asks: int, mentions: int = 0, window: float = 2.0,
-                 hooks: dict[int, Hook] | None = None, questions: Sequence[str] = QUESTIONS) -> list[Sent]:
+                 hooks: dict[int, Hook] | None = None, questions: Sequence[str] = QUESTIONS, clicks: int = 0,
+                 targets: Sequence[Target] = ()) -> list[Sent]:
     """Inject the questions evenly over `window` seconds, event i from `users[i % len(users)]`.
 
     `hooks[i]` is awaited just before event i (e.g. to drop the gateway in the middle of the load).
+    Clicks go round the `targets`' buttons (answers sent before the load).
     """
-    kinds = interleave(asks, mentions)
+    kinds = interleave(asks, mentions, clicks)
+    buttons = itertools.cycle([(message_id, custom_id) for message_id, ids in targets for custom_id in ids])
+    clicks_sent = 0
     loop = asyncio.get_running_loop()
     start = loop.time()
     sent: list[Sent] = []
@@ -165,7 +189,15 @@ async def inject(fake: FakeDiscord, users: Sequence[int], *, asks: int, mentions
         delay = start + i * window / len(kinds) - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        user, question = users[i % len(users)], next(texts)
+        if kind == "click":  # clicks go round the users on their own, so questions keep their spread
+            user = users[clicks_sent % len(users)]
+            clicks_sent += 1
+            message_id, custom_id = next(buttons)
+            interaction = fake.inject_component(custom_id, message_id, user_id=user)
+            sent.append(Sent(kind, user, custom_id, interaction.created_at, interaction_id=interaction.id,
+                             token=interaction.token))
+            continue
+        user, question = users[(i - clicks_sent) % len(users)], next(texts)
         if kind == "ask":
             interaction = fake.inject_slash_command("ask", {"question": question}, user_id=user)
             sent.append(Sent(kind, user, question, interaction.created_at, interaction_id=interaction.id,
@@ -218,7 +250,7 @@ class Tracker:
 
     def outcome(self, sent: Sent) -> Outcome:
         self._update()
-        if sent.kind == "mention":
+        if sent.kind == "mention":  # (a click is read like an /ask: its ack, then its one reply)
             assert sent.message_id is not None
             return Outcome(replies=[(r.at, r.json) for r in self._replies.get(sent.message_id, [])])
         assert sent.interaction_id is not None and sent.token is not None
@@ -260,6 +292,13 @@ class Report:
     peak_answers: int
     wall_s: float
     lost_ids: list[int] = field(default_factory=list)
+    clicks: int = 0
+    clicks_acked: int = 0
+    clicks_late: int = 0
+    clicks_answered: int = 0
+    clicks_lost: int = 0
+    clicks_duplicated: int = 0
+    click_ack_ms: list[float] = field(default_factory=list)
 
     def figures(self) -> dict[str, float | int]:
         """A flat dict of every figure (for --json and assertion messages)."""
@@ -278,6 +317,10 @@ class Report:
             "heartbeat interval ms": self.heartbeat_interval_ms, "heartbeats": self.heartbeats,
             "resumes": self.resumes, "identifies": self.identifies, "peak concurrent answers": self.peak_answers,
             "wall s": round(self.wall_s, 2),
+            "clicks": self.clicks, "clicks acked": self.clicks_acked, "clicks late": self.clicks_late,
+            "clicks answered": self.clicks_answered, "clicks lost": self.clicks_lost,
+            "clicks duplicated": self.clicks_duplicated,
+            "click ack p50 ms": ms(self.click_ack_ms, 0.5), "click ack p99 ms": ms(self.click_ack_ms, 0.99),
         }
 
 
@@ -300,6 +343,7 @@ def heartbeat_gaps(fake: FakeDiscord, since: float) -> tuple[int, float]:
 
 async def measure(fake: FakeDiscord, engine: Engine, users: Sequence[int], *, asks: int, mentions: int = 0,
                   window: float = 2.0, hooks: dict[int, Hook] | None = None, settle: float = 30.0,
+                  clicks: int = 0, targets: Sequence[Target] = (),
                   min_seconds: float = 2.5) -> Report:
     """Inject the load, wait (at most `settle` s after the last question) for every reply, and report.
 
@@ -310,7 +354,8 @@ async def measure(fake: FakeDiscord, engine: Engine, users: Sequence[int], *, as
     started = time.monotonic()
     with ConcurrencyProbe(engine) as probe:
         async with LoopLag() as lag:
-            sent = await inject(fake, users, asks=asks, mentions=mentions, window=window, hooks=hooks)
+            sent = await inject(fake, users, asks=asks, mentions=mentions, window=window, hooks=hooks,
+                                clicks=clicks, targets=targets)
             pending = list(sent)
 
             def all_answered() -> bool:
@@ -321,7 +366,10 @@ async def measure(fake: FakeDiscord, engine: Engine, users: Sequence[int], *, as
                 await fake.wait_for(all_answered, timeout=settle, what="every question answered")
             await asyncio.sleep(max(0.2, started + min_seconds - time.monotonic()))  # duplicates would show by then
     wall = time.monotonic() - started
-    results = list(tracker.outcomes(sent))
+    everything = list(tracker.outcomes(sent))
+    results = [(s, o) for s, o in everything if s.kind != "click"]
+    clicked = [(s, o) for s, o in everything if s.kind == "click"]
+    click_ack_ms = [(o.acked_at - s.at) * 1000 for s, o in clicked if o.acked_at is not None]
     beats, gap = heartbeat_gaps(fake, started)
     ack_ms = [(o.acked_at - s.at) * 1000 for s, o in results if s.kind == "ask" and o.acked_at is not None]
     first = [(s, o.replies[0][0] - s.at) for s, o in results if o.answered]
@@ -344,5 +392,12 @@ async def measure(fake: FakeDiscord, engine: Engine, users: Sequence[int], *, as
         identifies=fake.identify_count - identifies,
         peak_answers=probe.peak,
         wall_s=wall,
-        lost_ids=[s.interaction_id or s.message_id or 0 for s, o in results if not o.answered],
+        lost_ids=[s.interaction_id or s.message_id or 0 for s, o in everything if not o.answered],
+        clicks=clicks,
+        clicks_acked=len(click_ack_ms),
+        clicks_late=sum(1 for ms in click_ack_ms if ms > ACK_DEADLINE * 1000),
+        clicks_answered=sum(1 for _, o in clicked if o.answered),
+        clicks_lost=sum(1 for _, o in clicked if not o.answered),
+        clicks_duplicated=sum(1 for _, o in clicked if len(o.replies) > 1 or o.rejected),
+        click_ack_ms=click_ack_ms,
     )

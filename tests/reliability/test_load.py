@@ -10,7 +10,7 @@ from bot.engine import Engine
 from bot.settings import Settings
 
 from .conftest import ASKS, MENTIONS, USERS, WINDOW, assert_healthy, bot_settings
-from .load import measure, new_users, serving
+from .load import answers_to_click, measure, new_users, serving
 
 
 async def test_a_burst_of_asks_is_acknowledged_in_time_and_answered_once(engine: Engine, settings: Settings,
@@ -40,3 +40,20 @@ async def test_the_cooldown_and_the_concurrency_cap_hold_under_load(engine: Engi
     assert_healthy(report, config)
     assert report.told_to_wait == USERS  # each user's last question, told to wait (ephemerally), none dropped
     assert report.peak_answers == 1
+
+
+async def test_button_clicks_mixed_into_the_burst_are_acknowledged_in_time_and_answered_once(
+        engine: Engine, settings: Settings, tmp_path: Path) -> None:
+    """As many clicks as questions (votes, More, Context and the closest passages, on answers sent just
+    before), interleaved: every click acknowledged within Discord's 3 s, each answered exactly once."""
+    config = bot_settings(settings, tmp_path, cooldown_rate=ASKS // USERS + 4)  # + the answers to click on
+    async with serving(engine, config) as (fake, _):
+        users = new_users(fake, USERS)
+        targets = await answers_to_click(fake, users[0])
+        assert sum(len(ids) for _, ids in targets) >= 12 and any("sb:vote:up" in ids for _, ids in targets)
+        report = await measure(fake, engine, users, asks=ASKS, window=WINDOW, clicks=ASKS, targets=targets)
+    assert_healthy(report, config)
+    figures = report.figures()
+    assert report.clicks_acked == report.clicks == ASKS and report.clicks_late == 0, figures
+    assert report.clicks_answered == ASKS and report.clicks_lost == 0, (figures, report.lost_ids)
+    assert report.clicks_duplicated == 0 and report.told_to_wait == 0, figures
