@@ -24,7 +24,7 @@ STOPWORDS_FILE = "stopwords.json"
 # Question words carry no topic: without them "what did X say" matches on X alone.
 _QUESTION_WORDS = frozenset(
     "what whats when where which who whom whose why how did does do done say said tell told "
-    "about anything something please article bot summit".split()
+    "about anything something please article bot".split()
 )
 # What is left of a contraction written without (or split at) its apostrophe: "isn't" → "isn", "t".
 _CONTRACTIONS = frozenset(

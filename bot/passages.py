@@ -106,7 +106,8 @@ def article_passages(article: Article, *, max_tokens: int, count_tokens: TokenCo
 # Openings that lean on the paragraph before ("This effort will be funded…", "He also stressed…").
 _ANAPHORA_RE = re.compile(
     r"^(?:[“\"]|This |These |That |Those |It |He |She |They |His |Her |Their |In addition|In this regard|"
-    r"Along the same lines|Indeed|Regarding|For his part|For her part|In this context|Canel also|Within that)"
+    r"Along the same lines|Indeed|Regarding|For his part|For her part|In this context|Within that|"
+    r"[A-Z][\w’'-]* also\b)"  # "Ortega also stressed…": a name, then "also"
 )
 
 

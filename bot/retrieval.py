@@ -89,7 +89,7 @@ class RetrievalConfig:
 
 
 # Bump when `lexical_document` or the BM25 tokenizer changes: saved indexes are then rebuilt.
-LEXICAL_VERSION = "3"
+LEXICAL_VERSION = "4"
 
 # How people ask for the metadata passage: indexed with it, so "who wrote this?" finds it by words too.
 _METADATA_TERMS = ("author writer wrote written journalist reporter byline headline published publication date day "
