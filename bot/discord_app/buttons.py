@@ -102,7 +102,8 @@ def _expired(interaction: discord.Interaction[Any]) -> str | None:
 async def _usable(interaction: discord.Interaction[Any], ref: str | None = None) -> bool:
     """False (after telling the clicker privately) when the answer is too old or its passages are gone."""
     problem = _expired(interaction)
-    if problem is None and ref is not None and not _bot(interaction).engine.has_ref(ref):
+    # off the event loop: the first lookup indexes every passage of the corpus
+    if problem is None and ref is not None and not await asyncio.to_thread(_bot(interaction).engine.has_ref, ref):
         problem = interaction_texts(interaction)._(GONE)
     if problem is None:
         return True
@@ -314,7 +315,7 @@ class ContextButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:ctx:{_REF}"):
         if not await _usable(interaction, self.ref):
             return
         t = interaction_texts(interaction)
-        citations = _bot(interaction).engine.context(self.ref)
+        citations = await asyncio.to_thread(_bot(interaction).engine.context, self.ref)  # scans the article
         if citations is None:  # removed by a reindex between the check and now
             await _private(interaction, t._(GONE))
             return
