@@ -1,4 +1,4 @@
-"""Highlights, before (best sentences) and after (`bot.highlight`): how focused, how often right, what they cost.
+"""Highlights, before (best sentences) and after (`bot.retrieval.highlight`): how focused, how right, what they cost.
 
     .venv/bin/python bench/highlights.py                      # the blind dev set
     .venv/bin/python bench/highlights.py eval/dev_questions.jsonl
@@ -8,7 +8,7 @@ the right passage), it prints:
 - how often the highlight is shorter than the passage, and shorter than the sentence it is in;
 - the highlight's share of the passage's characters (mean);
 - for questions asking a kind of answer (a date, year, sum, count: `answer_types.wanted_types`),
-  how often the highlight holds one, by `answer_types.held_types` (patterns `bot.highlight` does
+  how often the highlight holds one, by `answer_types.held_types` (patterns `bot.retrieval.highlight` does
   not use to find it), and for "who" questions how often it names a person the corpus knows;
 - the time to compute one passage's highlight (µs, median), before and after.
 """
@@ -26,11 +26,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.answer_types import held_types, wanted_types  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.evaluation import load_questions  # noqa: E402
-from bot.highlight import question_focus  # noqa: E402
 from bot.passages import sentence_spans  # noqa: E402
+from bot.retrieval.answer_kinds import held_types, wanted_types  # noqa: E402
+from bot.retrieval.highlight import question_focus  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 CHECKED_KINDS = frozenset({"time", "year", "money", "count"})

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.corpus import Article
-from bot.decide import CONFIDENCES, Confidence
 from bot.passages import Passage
 from bot.retrieval import Hit
+from bot.retrieval.decide import CONFIDENCES, Confidence
 
 __all__ = ["CONFIDENCES", "Answer", "ArticleRef", "Citation", "Confidence", "build_answer"]
 

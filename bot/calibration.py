@@ -1,4 +1,4 @@
-"""`summit-bot calibrate`: fit the answer decision (`bot/decision.json`) from labelled questions.
+"""`summit-bot calibrate`: fit the answer decision (`bot/retrieval/decision.json`) from labelled questions.
 
 Reproducible: the same questions, index and code give the same file. Every question of the given
 sets (by default the two dev sets; held-out sets must never be passed) is retrieved once; its
@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.decide import MODEL_FILE, DecisionModel, Logistic, Signals
 from bot.evaluation import DEPTH, Question, load_questions
 from bot.question import clean_question
+from bot.retrieval.decide import MODEL_FILE, DecisionModel, Logistic, Signals
 from bot.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:

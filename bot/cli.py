@@ -70,14 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
                           help="FILE holds follow-up pairs (eval/followups.jsonl): Recall@1/@3 in context, "
                                "against asking the follow-up alone and gluing both questions together")
 
-    calibrate = sub.add_parser("calibrate", help="fit the answer decision (bot/decision.json) from dev questions")
+    calibrate = sub.add_parser("calibrate", help="fit the answer decision (retrieval/decision.json) from dev questions")
     calibrate.add_argument("sets", nargs="*", help="labelled question sets (default: the two dev sets; never held-out)")
     calibrate.add_argument("--shown", type=float, default=0.97, metavar="R",
                            help="share of in-scope questions to show, cross-validated (default 0.97)")
     calibrate.add_argument("--wrong", type=float, default=0.02, metavar="R",
                            help="largest cross-validated share confidently wrong (default 0.02)")
     calibrate.add_argument("--output", metavar="FILE",
-                           help="where to write the model (default bot/decision.json)")
+                           help="where to write the model (default bot/retrieval/decision.json)")
 
     sub.add_parser("health", help="ask the running bot's /healthz (SUMMIT_BOT_METRICS_PORT); exit 0 when healthy")
     report = sub.add_parser("report", help="what people asked the bot: most asked, refused, voted down, figures")

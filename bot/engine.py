@@ -14,7 +14,6 @@ from bot.answer import Answer, Citation, build_answer, cite
 from bot.atomic import sweep_leftovers
 from bot.catalog import Catalog
 from bot.corpus import Article
-from bot.decide import DecisionModel
 from bot.embedding_cache import EmbeddingCache
 from bot.embeddings import Embedder, EmbeddingError, SentenceTransformerEmbedder
 from bot.every_article import cite_every_article, stable_order
@@ -25,8 +24,9 @@ from bot.index import BuildReport, PassageIndex, build_index
 from bot.index_store import IndexKey, IndexUnusable
 from bot.question import clean_question
 from bot.retrieval import LEXICAL_VERSION, RetrievalConfig, Retriever, lexical_document
+from bot.retrieval.decide import DecisionModel
+from bot.retrieval.translate import Translator
 from bot.settings import Settings
-from bot.translation import Translator
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ class Engine:
 
     @property
     def decision(self) -> DecisionModel:
-        """The calibrated answer decision (`bot/decision.json`), read on first use."""
+        """The calibrated answer decision (`bot/retrieval/decision.json`), read on first use."""
         if self._decision is None:
             self._decision = DecisionModel.load()
         return self._decision

@@ -15,11 +15,11 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from bot.answer_types import POSITION_TYPES, wanted_types
 from bot.corpus import Article
-from bot.highlight import question_focus
 from bot.passages import Passage
 from bot.retrieval import Hit, Retriever
+from bot.retrieval.answer_kinds import POSITION_TYPES, wanted_types
+from bot.retrieval.highlight import question_focus
 
 
 def stable_order(articles: Iterable[Article]) -> list[str]:

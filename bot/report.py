@@ -321,7 +321,7 @@ def export_eval(conn: Connection, path: Path, *, since: dt.datetime, until: dt.d
     `kind` is the bot's guess (refused: `off_topic`; down-voted: `in_scope`) and `expected` is empty:
     a maintainer sets both before adding a record to the dev set. `shown` keeps the passages shown.
     """
-    from bot.language import looks_spanish
+    from bot.retrieval.language import looks_spanish
 
     report = build_report(conn, since=since, until=until, guild_id=guild_id, encode=None, top=10_000)
     records: list[dict[str, Any]] = []

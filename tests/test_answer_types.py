@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer_types import held_types, wanted_types
 from bot.engine import Engine
+from bot.retrieval.answer_kinds import held_types, wanted_types
 from tests.conftest import SLUG
 
 

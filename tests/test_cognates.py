@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.cognates import Cognates
 from bot.engine import Engine
+from bot.retrieval.language import Cognates
 
 WORDS = ["migrants", "migrant", "migration", "deportations", "deported", "reintegration", "criminalize", "fleet"]
 

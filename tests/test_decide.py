@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from bot.calibration import DEFAULT_SETS, calibrate, examples_from, fit_logistic, folds
-from bot.decide import MODEL_FILE, DecisionModel, Signals
 from bot.engine import Engine
+from bot.retrieval.decide import MODEL_FILE, DecisionModel, Signals
 from bot.settings import PROJECT_ROOT
 
 STRONG = Signals(dense_top=0.75, dense_margin=0.2, lexical_top=2.5, unknown_share=0.0, foreign_names=0,
@@ -89,4 +89,4 @@ def test_the_shipped_decision_is_what_calibrate_fits(engine: Engine) -> None:
     targets = shipped["fitted_on"]["targets"]
     refit = json.loads(calibrate(examples, shown_target=targets["shown_in_scope"],
                                  wrong_target=targets["confidently_wrong"], sets=list(DEFAULT_SETS)).to_json())
-    assert refit == shipped, "retrieval changed: run `summit-bot calibrate` and review bot/decision.json"
+    assert refit == shipped, "retrieval changed: run `summit-bot calibrate` and review bot/retrieval/decision.json"

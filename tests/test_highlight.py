@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from bot.engine import Engine
-from bot.highlight import Highlighter, kind_phrases, noun_phrases, question_focus
 from bot.passages import sentence_spans
+from bot.retrieval.highlight import Highlighter, kind_phrases, noun_phrases, question_focus
 from tests.conftest import SLUG
 
 

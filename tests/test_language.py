@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.engine import Engine
-from bot.language import question_language
+from bot.retrieval.language import question_language
 
 
 @pytest.mark.parametrize("question", [

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
-from bot.translation import Translator, apertium_pipeline
+from bot.retrieval.translate import Translator, apertium_pipeline
 
 needs_apertium = pytest.mark.skipif(apertium_pipeline() is None,
                                     reason="Debian's apertium-en-es is not installed (.ci/run installs it)")

@@ -7,10 +7,10 @@ words its words are cognates of ("migrantes" → "migrants") to BM25. Then signa
 - lexical: + weight × BM25 (normalised to the best passage) over the passage, its section heading
   and the name, aliases, office and country of whoever speaks in it (so "Bolivia's president"
   finds Arce's paragraphs);
-- answer type: + a bonus for passages holding the kind of answer asked for (`bot.answer_types`).
+- answer type: + a bonus for passages holding the kind of answer asked for (`bot.retrieval.answer_kinds`).
 The reported `score` is the dense cosine of the passage's best text: an absolute measure of how
 well it matches. With the other signals in `Retrieval.signals` it feeds the calibrated decision
-(`bot.decide`): high, medium or no confidence.
+(`bot.retrieval.decide`): high, medium or no confidence.
 
 Small corpora are scored in full. From `RetrievalConfig.candidate_threshold` passages on, only
 candidates are scored: the approximate index's (or exact) nearest passages plus BM25's best,
@@ -25,19 +25,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.ann import DEFAULT_ANN_THRESHOLD
-from bot.answer_types import DECISIVE_TYPES, POSITION_TYPES, passages_holding, wanted_types
 from bot.catalog import Speaker
-from bot.cognates import Cognates
 from bot.corpus import Term
-from bot.decide import Signals
-from bot.highlight import Focus, Highlighter, question_focus
 from bot.index import PassageIndex
-from bot.language import question_language
 from bot.lexical import LexicalIndex
 from bot.passages import Passage
-from bot.spelling import Speller
-from bot.translation import Translator
-from bot.vocabulary import PlaceNames, known_words, unknown_names, unknown_words
+from bot.retrieval.answer_kinds import DECISIVE_TYPES, POSITION_TYPES, passages_holding, wanted_types
+from bot.retrieval.decide import Signals
+from bot.retrieval.highlight import Focus, Highlighter, question_focus
+from bot.retrieval.language import Cognates, question_language
+from bot.retrieval.normalise import Speller
+from bot.retrieval.translate import Translator
+from bot.retrieval.vocabulary import PlaceNames, known_words, unknown_names, unknown_words
 
 QueryEncoder = Callable[[str], np.ndarray]
 
@@ -250,7 +249,7 @@ class Retriever:
         return np.unique(np.concatenate(found))
 
     def highlights(self, row: int, query: np.ndarray, focus: Focus) -> tuple[tuple[int, int], ...]:
-        """What answers in the passage: the question's focus, else its best sentence(s) (`bot.highlight`)."""
+        """What answers in the passage: the question's focus, else its best sentence(s) (`bot.retrieval.highlight`)."""
         start, end = int(self._sentence_start[row]), int(self._sentence_start[row + 1])
         sentences = [(int(s), int(e)) for s, e in self.index.sentences[start:end, 1:3]]
         scores = self.index.sentence_dense.vectors[start:end] @ query

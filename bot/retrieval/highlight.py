@@ -7,7 +7,7 @@ the question's *focus*, the thing its wh-phrase asks for, found in the best sent
    capitalised name before it), "What outlet…" → "Outlet: Peoples Dispatch" (a labelled line);
 2. a person: "Who wrote…", "Which leader…" → a name the corpus knows (its speakers, an article's
    author) with the title written before it ("Venezuelan President Nicolás Maduro");
-3. a kind of answer (`bot.answer_types`): a date, a year, a sum, a count, an acronym spelled out →
+3. a kind of answer (`bot.retrieval.answer_kinds`): a date, a year, a sum, a count, an acronym spelled out →
    that phrase ("Monday, February 3", "USD 10 million", "more than 30,000 migrants").
 
 The most specific focus the passage holds wins (in that order), and it must tell more than the
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer_types import wanted_types
+from bot.retrieval.answer_kinds import wanted_types
 
 Span = tuple[int, int]
 

@@ -6,7 +6,7 @@ One calibrated model, not a chain of rules. The retriever measures a few signals
 - P(right): that it does *and* the first passage is the one that answers it.
 `confidence` is "none" when P(shown) is below the `medium` threshold, "high" when P(right) also
 reaches the `high` threshold, "medium" otherwise. Coefficients and thresholds live in
-`bot/decision.json`, written by `summit-bot calibrate` from the labelled dev questions (the
+`bot/retrieval/decision.json`, written by `summit-bot calibrate` from the labelled dev questions (the
 held-out sets never take part) and reviewed like code; see eval/README.md.
 """
 
