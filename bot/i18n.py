@@ -35,7 +35,7 @@ from babel import Locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,10 @@ class Texts:
     def date(self, day: dt.date) -> str:
         """`day` written the local way: "6 February 2025", "6 de febrero de 2025"."""
         return format_date(day, _DATE_FORMATS[self.lang], locale=self.lang)
+
+    def percent(self, share: float) -> str:
+        """A share as a whole percentage the local way ("60%" / "60 %")."""
+        return format_percent(share, locale=self.lang)
 
     def number(self, value: float, digits: int = 1) -> str:
         """A decimal number the local way ("1.5" / "1,5")."""

@@ -17,7 +17,7 @@ from bot.discord_app.client import SummitBot
 from bot.engine import Engine
 from bot.framing import VERBATIM
 from bot.i18n import texts
-from tests.fake_discord import BOT_USER_ID, FakeDiscord, InteractionState
+from tests.fake_discord import ADMIN_USER_ID, BOT_USER_ID, FakeDiscord, InteractionState
 
 from .conftest import COOLDOWN_RATE, TEST_ONLY_COMMANDS
 from .helpers import ask_by_message, only_embed, quote_of, run_command, sent_for, shown_text
@@ -251,3 +251,16 @@ async def test_about_in_the_language_of_the_client(fake: FakeDiscord, bot: Summi
         assert "`/ask question: What did Maduro propose?`" in embed["description"]
         assert fields == ["Model", "Passages", "Index built"]
     within_limits(sent_for(fake, state), state)
+
+
+async def test_stats_speaks_the_managers_language(fake: FakeDiscord, bot: SummitBot, user: int) -> None:
+    await run_command(fake, "ask", {"question": "¿Quién escribió el artículo?"}, user_id=user, locale="es-ES")
+    state, [refused] = await run_command(fake, "stats", user_id=user, locale="es-419")
+    assert refused["content"] == "Solo los miembros con el permiso Gestionar servidor pueden usar ese comando."
+    state, [payload] = await run_command(fake, "stats", {"days": 1}, user_id=ADMIN_USER_ID, locale="es-ES")
+    embed = only_embed(payload)
+    assert embed["title"] == "Preguntas hechas aquí en el último día"
+    names = [f["name"] for f in embed.get("fields") or []]
+    assert names[:4] == ["Preguntas", "Respondidas", "Votos", "Tiempo de respuesta"]
+    assert re.search(r"alta \d+\s% · media \d+\s% · ninguna \d+\s%", embed["fields"][1]["value"])
+    within_limits([payload], state)

@@ -32,7 +32,7 @@ async def test_stats_shows_this_servers_questions_to_a_manager_only(fake: FakeDi
 
     state, [payload] = await run_command(fake, "stats", user_id=ADMIN_USER_ID)
     embed = only_embed(payload)
-    assert state.ephemeral and embed["title"] == stats.TITLE.format(days=7)
+    assert state.ephemeral and embed["title"] == "Questions asked here in the last 7 days"
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields[stats.QUESTIONS].startswith(f"{count} (")
     assert "How do I bake sourdough bread at home?" in fields[stats.REFUSED]

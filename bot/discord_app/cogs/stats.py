@@ -10,55 +10,65 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.framing import ENGLISH
+from bot.i18n import N_, Texts
 from bot.report import CONFIDENCES, Group, Report, build_report
 from bot.store import StoreError, utcnow
 
 from ..client import SummitBot, as_summit_bot
 from ..render import EMBED_TOTAL_MAX, FIELD_VALUE_MAX, TITLE_MAX, fit, plain
 from ..respond import send
-from ..translator import loc
+from ..translator import interaction_texts, loc
 from .admin import manage_guild_at_run_time
 
-# What /stats says (English for now).
-TITLE = "Questions asked here in the last {days} day(s)"
-LOG_OFF = "The question log is off (SUMMIT_BOT_QUESTION_LOG=off), so there is nothing to show."
-UNAVAILABLE = "I cannot read the question store right now; please try again later."
-NOTHING = "No questions were recorded here in this period."
-QUESTIONS = "Questions"
-QUESTIONS_VALUE = "{count} ({followups} follow-ups)"
-CONFIDENCE = "Answered"
-VOTES = "Votes"
-VOTES_VALUE = "👍 {up} · 👎 {down}"
-LATENCY = "Answer time"
-LATENCY_VALUE = "p50 {p50} · p95 {p95}"
-MOST_ASKED = "Most asked"
-REFUSED = "Refused (gaps in the coverage)"
-DOWN_VOTED = "Voted down"
-NONE = "none"
+# What /stats says (English here, other languages in bot/locales), in the manager's language.
+LOG_OFF = N_("The question log is off (SUMMIT_BOT_QUESTION_LOG=off), so there is nothing to show.")
+UNAVAILABLE = N_("I cannot read the question store right now; please try again later.")
+NOTHING = N_("No questions were recorded here in this period.")
+QUESTIONS = N_("Questions")
+CONFIDENCE = N_("Answered")
+VOTES = N_("Votes")
+LATENCY = N_("Answer time")
+MOST_ASKED = N_("Most asked")
+REFUSED = N_("Refused (gaps in the coverage)")
+DOWN_VOTED = N_("Voted down")
+NONE = N_("none")
 SHOWN = 5
 
 
-def _groups(groups: list[Group]) -> str:
+def title(days: int, t: Texts = ENGLISH) -> str:
+    return t.n_("Questions asked here in the last day", "Questions asked here in the last {n} days", days)
+
+
+def confidence_names(t: Texts = ENGLISH) -> dict[str, str]:
+    """How the shares per confidence are named ("high 60% · medium 20% · none 20%")."""
+    return {"high": t.p_("confidence", "high"), "medium": t.p_("confidence", "medium"),
+            "none": t.p_("confidence", "none")}
+
+
+def _groups(groups: list[Group], t: Texts) -> str:
     lines = [f"{g.count}× {g.question}" for g in groups[:SHOWN]]
-    return fit("\n".join(lines) or NONE, FIELD_VALUE_MAX, discord.utils.escape_markdown)
+    return fit("\n".join(lines) or t._(NONE), FIELD_VALUE_MAX, discord.utils.escape_markdown)
 
 
-def stats_embed(report: Report, days: int) -> discord.Embed:
-    embed = discord.Embed(title=fit(TITLE.format(days=days), TITLE_MAX, plain), colour=discord.Colour(0x546E7A))
+def stats_embed(report: Report, days: int, t: Texts = ENGLISH) -> discord.Embed:
+    embed = discord.Embed(title=fit(title(days, t), TITLE_MAX, plain), colour=discord.Colour(0x546E7A))
     if not report.questions:
-        embed.description = NOTHING
+        embed.description = t._(NOTHING)
         return embed
-    ms = lambda value: "–" if value is None else f"{value:.0f} ms"  # noqa: E731
-    embed.add_field(name=QUESTIONS, value=QUESTIONS_VALUE.format(count=report.questions, followups=report.followups))
-    embed.add_field(name=CONFIDENCE, value=" · ".join(f"{c} {report.share(c):.0%}" for c in CONFIDENCES))
-    embed.add_field(name=VOTES, value=VOTES_VALUE.format(up=report.votes_up, down=report.votes_down))
-    embed.add_field(name=LATENCY, value=LATENCY_VALUE.format(p50=ms(report.latency_p50_ms),
-                                                              p95=ms(report.latency_p95_ms)))
-    embed.add_field(name=MOST_ASKED, value=_groups(report.top), inline=False)
-    embed.add_field(name=REFUSED, value=_groups(report.refused), inline=False)
+    ms = lambda value: "–" if value is None else f"{t.number(value, 0)} ms"  # noqa: E731
+    names = confidence_names(t)
+    embed.add_field(name=t._(QUESTIONS), value=t.n_("{count} ({n} follow-up)", "{count} ({n} follow-ups)",
+                                                     report.followups, count=report.questions))
+    embed.add_field(name=t._(CONFIDENCE),
+                    value=" · ".join(f"{names[c]} {t.percent(report.share(c))}" for c in CONFIDENCES))
+    embed.add_field(name=t._(VOTES), value=f"👍 {report.votes_up} · 👎 {report.votes_down}")
+    embed.add_field(name=t._(LATENCY), value=f"p50 {ms(report.latency_p50_ms)} · p95 {ms(report.latency_p95_ms)}")
+    embed.add_field(name=t._(MOST_ASKED), value=_groups(report.top, t), inline=False)
+    embed.add_field(name=t._(REFUSED), value=_groups(report.refused, t), inline=False)
     down = "\n".join(f"👎{d.down} {d.question} ({', '.join(p.split('#')[-1] for p in d.passage_ids)})"
                      for d in report.down_voted[:SHOWN])
-    embed.add_field(name=DOWN_VOTED, value=fit(down or NONE, FIELD_VALUE_MAX, discord.utils.escape_markdown),
+    embed.add_field(name=t._(DOWN_VOTED), value=fit(down or t._(NONE), FIELD_VALUE_MAX, discord.utils.escape_markdown),
                     inline=False)
     while len(embed) > EMBED_TOTAL_MAX and embed.fields:
         embed.remove_field(-1)
@@ -81,8 +91,9 @@ class StatsCog(commands.Cog):
     async def stats(self, interaction: discord.Interaction[SummitBot],
                     days: app_commands.Range[int, 1, 365] = 7) -> None:
         store = self.bot.store
+        t = interaction_texts(interaction)
         if not store.enabled:
-            await send(interaction, ephemeral=True, content=LOG_OFF)
+            await send(interaction, ephemeral=True, content=t._(LOG_OFF))
             return
         await interaction.response.defer(thinking=True, ephemeral=True)
         until = utcnow() + dt.timedelta(seconds=1)
@@ -92,9 +103,9 @@ class StatsCog(commands.Cog):
             report = await asyncio.to_thread(store.read, lambda conn: build_report(
                 conn, since=since, until=until, guild_id=interaction.guild_id, encode=encode))
         except StoreError:
-            await send(interaction, ephemeral=True, content=UNAVAILABLE)
+            await send(interaction, ephemeral=True, content=t._(UNAVAILABLE))
             return
-        await send(interaction, ephemeral=True, embed=stats_embed(report, days))
+        await send(interaction, ephemeral=True, embed=stats_embed(report, days, t))
 
 
 async def setup(bot: commands.Bot) -> None:
