@@ -47,8 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="language of what the bot writes around the quoted passages (default: from LANG; "
                              "the passages stay verbatim)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    # --lang is accepted after the commands that print framing too ("summit-bot ask --lang es ..."); SUPPRESS
+    # keeps the main parser's value when it is not repeated there.
+    language = argparse.ArgumentParser(add_help=False)
+    language.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
-    ask = sub.add_parser("ask", help="answer a question with cited passages")
+    ask = sub.add_parser("ask", parents=[language], help="answer a question with cited passages")
     ask.add_argument("question", nargs="?", help="the question; omit it with --json to read one per line from stdin")
     ask.add_argument("--top-k", type=int, metavar="N", help="how many passages to return (1-25)")
     ask.add_argument("--json", action="store_true", help="print one JSON object (JSON Lines when reading stdin)")
@@ -58,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, text in (("leaders", "list the heads of state and government who spoke"),
                        ("sources", "list the articles in the corpus")):
-        command = sub.add_parser(name, help=text)
+        command = sub.add_parser(name, parents=[language], help=text)
         command.add_argument("--json", action="store_true", help="print JSON")
 
     evaluate = sub.add_parser("eval", help="measure retrieval quality on a question set (JSON Lines)")
@@ -80,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="where to write the model (default bot/retrieval/decision.json)")
 
     sub.add_parser("health", help="ask the running bot's /healthz (SUMMIT_BOT_METRICS_PORT); exit 0 when healthy")
-    report = sub.add_parser("report", help="what people asked the bot: most asked, refused, voted down, figures")
+    report = sub.add_parser("report", parents=[language],
+                            help="what people asked the bot: most asked, refused, voted down, figures")
     report.add_argument("--since", default="7d", metavar="PERIOD", help="7d (default), 24h, 2w, or a date")
     report.add_argument("--guild", type=int, metavar="ID", help="only this server")
     report.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -367,7 +372,8 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
             Path(args.html).write_text(render_html(report), encoding="utf-8")
         except OSError as exc:
             raise CliError(f"cannot write {args.html}: {exc.strerror or exc}") from None
-    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else render_text(report))
+    text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else None
+    print(text or render_text(report, _texts(args)))
     return 0
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from bot.i18n import Texts, texts
 from bot.store import parse_passage_ids, questions, votes
 
 Encoder = Callable[[list[str]], np.ndarray]
@@ -184,35 +185,45 @@ def build_report(conn: Connection, *, since: dt.datetime, until: dt.datetime, gu
 # -- text ----------------------------------------------------------------------------------------
 
 
-def render_text(report: Report) -> str:
-    scope = f"server {report.guild_id}" if report.guild_id is not None else "all servers"
-    lines = [f"Questions from {report.since} to {report.until} UTC ({scope})", ""]
+ENGLISH = texts("en")
+
+
+def render_text(report: Report, t: Texts = ENGLISH) -> str:
+    """The report as plain text, its framing in the language of `t` (the questions as people asked them)."""
+    scope = (t._("server {id}", id=report.guild_id) if report.guild_id is not None else t._("all servers"))
+    lines = [t._("Questions from {since} to {until} UTC ({scope})", since=report.since, until=report.until,
+                 scope=scope), ""]
     if not report.questions:
-        return "\n".join([*lines, "No questions were recorded in this period."])
-    shares = ", ".join(f"{c} {report.share(c):.0%} ({report.confidence[c]})" for c in CONFIDENCES)
-    p50 = "-" if report.latency_p50_ms is None else f"{report.latency_p50_ms:.0f} ms"
-    p95 = "-" if report.latency_p95_ms is None else f"{report.latency_p95_ms:.0f} ms"
+        return "\n".join([*lines, t._("No questions were recorded in this period.")])
+    names = {"high": t.p_("confidence", "high"), "medium": t.p_("confidence", "medium"),
+             "none": t.p_("confidence", "none")}
+    shares = ", ".join(f"{names[c]} {t.percent(report.share(c))} ({report.confidence[c]})" for c in CONFIDENCES)
+    p50 = "-" if report.latency_p50_ms is None else f"{t.number(report.latency_p50_ms, 0)} ms"
+    p95 = "-" if report.latency_p95_ms is None else f"{t.number(report.latency_p95_ms, 0)} ms"
+    none = "  " + t._("none")
     lines += [
-        f"Questions: {report.questions} ({report.followups} follow-ups)",
-        f"Confidence: {shares}",
-        f"Votes: {report.votes_up} up, {report.votes_down} down",
-        f"Answer time: p50 {p50}, p95 {p95}",
-        "", "Most asked:",
+        t.n_("Questions: {count} ({n} follow-up)", "Questions: {count} ({n} follow-ups)", report.followups,
+             count=report.questions),
+        t._("Confidence: {shares}", shares=shares),
+        t._("Votes: {up} up, {down} down", up=report.votes_up, down=report.votes_down),
+        t._("Answer time: p50 {p50}, p95 {p95}", p50=p50, p95=p95),
+        "", t._("Most asked:"),
     ]
-    lines += [_group_line(g) for g in report.top]
-    lines += ["", "Refused (gaps in the corpus):"]
-    lines += [_group_line(g) for g in report.refused] or ["  none"]
-    lines += ["", "Voted down:"]
+    lines += [_group_line(g, t) for g in report.top]
+    lines += ["", t._("Refused (gaps in the corpus):")]
+    lines += [_group_line(g, t) for g in report.refused] or [none]
+    lines += ["", t._("Voted down:")]
     for d in report.down_voted:
-        lines.append(f"  {d.down}↓ {d.up}↑  {d.question}  [{d.confidence}] shown: {', '.join(d.passage_ids) or '-'}")
+        shown = t._("shown: {passages}", passages=", ".join(d.passage_ids) or "-")
+        lines.append(f"  {d.down}↓ {d.up}↑  {d.question}  [{names.get(d.confidence, d.confidence)}] {shown}")
         lines += [f"      “{c}”" for c in d.comments]
     if not report.down_voted:
-        lines.append("  none")
+        lines.append(none)
     return "\n".join(lines)
 
 
-def _group_line(group: Group) -> str:
-    also = f"  (also: {'; '.join(group.wordings)})" if group.wordings else ""
+def _group_line(group: Group, t: Texts = ENGLISH) -> str:
+    also = "  " + t._("(also: {wordings})", wordings="; ".join(group.wordings)) if group.wordings else ""
     return f"  {group.count:>4}×  {group.question}{also}"
 
 

@@ -62,3 +62,8 @@ def test_leaders_and_sources_in_spanish(env: None, capsys: pytest.CaptureFixture
     assert "Philip Pierre — Primer ministro de Santa Lucía" in out
     assert main(["--lang", "es", "sources"]) == 0
     assert "6 de febrero de 2025" in capsys.readouterr().out
+
+
+def test_lang_may_follow_the_command(env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["leaders", "--lang", "es"]) == 0
+    assert "Presidente de Venezuela" in capsys.readouterr().out

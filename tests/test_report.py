@@ -93,7 +93,7 @@ def test_the_json_report_has_the_figures_of_the_store(filled: Path, settings: Se
 
 def test_the_text_report_says_the_same(filled: Path, settings: Settings) -> None:
     text = report(filled, settings, "--guild", str(G1)).stdout
-    assert "Questions: 11 (1 follow-ups)" in text
+    assert "Questions: 11 (1 follow-up)" in text
     assert "Confidence: high 36% (4), medium 27% (3), none 36% (4)" in text
     assert "Votes: 3 up, 2 down" in text and "Answer time: p50 60 ms, p95 110 ms" in text
     assert "     4×  What did Maduro propose?  (also: What was proposed by Maduro?)" in text
@@ -193,3 +193,12 @@ def test_the_html_page_draws_its_charts_in_headless_chromium(filled: Path, setti
     drawn = {name: sum(1 for p in pixels if all(abs(a - b) <= 3 for a, b in zip(p, rgb, strict=True)))
              for name, rgb in colours.items()}
     assert all(drawn[c] > 2000 for c in CONFIDENCES), drawn  # both charts painted in each confidence's colour
+
+
+def test_the_text_report_in_spanish(filled: Path, settings: Settings) -> None:
+    text = report(filled, settings, "--guild", str(G1), "--lang", "es").stdout
+    assert text.startswith("Preguntas del ")
+    assert "Preguntas: 11 (1 de seguimiento)" in text
+    assert "Confianza: alta 36\u00a0% (4), media 27\u00a0% (3), ninguna 36\u00a0% (4)" in text
+    assert "Votos: 3 a favor, 2 en contra" in text
+    assert "(también: What was proposed by Maduro?)" in text  # the questions as people asked them
