@@ -181,11 +181,49 @@ class WhyButton(ui.DynamicItem[ui.Button[Any]], template=r"sb:why:(?P<message>\d
         return cls.from_match(match)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_modal(WhyModal(self.message_id, interaction_texts(interaction)))
+        modal = WhyModal(self.message_id, interaction_texts(interaction))
+        modal.stop()  # not kept in memory: its submission is handled by `submit_why`, also after a restart
+        await interaction.response.send_modal(modal)
+
+
+WHY_MODAL_RE = re.compile(r"^sb:whym:(\d+)$")
+
+
+def _text_inputs(components: list[dict[str, Any]]) -> list[str]:
+    """The values of a modal submission's text inputs, in order (in action rows or labels)."""
+    values: list[str] = []
+    for row in components:
+        inner = row.get("components") or ([row["component"]] if "component" in row else [])
+        values += [str(c.get("value") or "") for c in inner if c.get("type") == 4]
+    return values
+
+
+async def submit_why(interaction: discord.Interaction[Any]) -> bool:
+    """Handle a "what was wrong?" submission (True), or leave the interaction alone (False)."""
+    data = interaction.data or {}
+    match = WHY_MODAL_RE.match(str(data.get("custom_id") or ""))
+    if interaction.type is not discord.InteractionType.modal_submit or match is None:
+        return False
+    t = interaction_texts(interaction)
+    comment = " ".join(_text_inputs(list(data.get("components") or []))).strip()  # type: ignore[arg-type]
+    if not comment:
+        await _private(interaction, t._(WHY_THANKS))
+        return True
+    bot = _bot(interaction)
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    future = bot.store.comment(int(match.group(1)), bot.store.user_key(interaction.user.id), comment[:1000])
+    try:
+        await asyncio.wait_for(asyncio.wrap_future(future), STORE_WAIT)
+    except (StoreError, TimeoutError):
+        await _private(interaction, t._(WHY_UNSAVED))
+        return True
+    await _private(interaction, t._(WHY_THANKS))
+    return True
 
 
 class WhyModal(ui.Modal, title=WHY_TITLE):
-    """The optional "what was wrong?" after a 👎, in the clicker's language."""
+    """The optional "what was wrong?" after a 👎, in the clicker's language (only its form: `submit_why`
+    handles what is sent, so that a form opened before a restart is still taken after it)."""
 
     text: ui.TextInput[WhyModal] = ui.TextInput(label=WHY_LABEL, style=discord.TextStyle.paragraph,
                                                 placeholder=WHY_PLACEHOLDER, required=False, max_length=1000)
@@ -195,22 +233,6 @@ class WhyModal(ui.Modal, title=WHY_TITLE):
         self.message_id = message_id
         self.text.label = t._(WHY_LABEL)
         self.text.placeholder = t._(WHY_PLACEHOLDER)
-
-    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        t = interaction_texts(interaction)
-        comment = self.text.value.strip()
-        if not comment:
-            await _private(interaction, t._(WHY_THANKS))
-            return
-        bot = _bot(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        future = bot.store.comment(self.message_id, bot.store.user_key(interaction.user.id), comment)
-        try:
-            await asyncio.wait_for(asyncio.wrap_future(future), STORE_WAIT)
-        except (StoreError, TimeoutError):
-            await _private(interaction, t._(WHY_UNSAVED))
-            return
-        await _private(interaction, t._(WHY_THANKS))
 
 
 # -- more passages -------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from bot.followup import Turn
 from bot.settings import Settings
 from bot.store import QuestionRecord, Store
 
-from .buttons import DYNAMIC_ITEMS
+from .buttons import DYNAMIC_ITEMS, submit_why
 from .cooldown import UserCooldown
 from .health import Health, HealthServer
 from .metrics import BotMetrics
@@ -185,6 +185,7 @@ class SummitBot(commands.Bot):
         if interaction.type is discord.InteractionType.component:
             custom_id = str((interaction.data or {}).get("custom_id", ""))
             self.metrics.button_clicks.labels(component_kind(custom_id)).inc()
+        await submit_why(interaction)  # the 👎 form, taken here so that it survives a restart
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: the mentions cog handles messages."""

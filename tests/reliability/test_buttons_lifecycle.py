@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 from bot.discord_app import buttons
 from bot.engine import Engine
 from bot.settings import Settings
+from bot.store import DATABASE_FILE
 from tests.conftest import CORPUS_DIR, SLUG
 from tests.discord_app.helpers import bot_process, run_command
 from tests.discord_app.test_e2e_buttons import QUESTION, button, click, custom_ids
-from tests.fake_discord import OTHER_USER_ID, USER_ID, FakeDiscord
+from tests.fake_discord import ADMIN_USER_ID, OTHER_USER_ID, USER_ID, FakeDiscord
 
 from .conftest import index_copy
 from .load import serving
@@ -29,6 +31,10 @@ async def test_buttons_sent_before_a_restart_work_after_it(private_index: Settin
             message = state.original
             assert message is not None
             await click(fake, "sb:vote:up", message["id"], USER_ID, sent=2)
+            state, _ = await click(fake, "sb:vote:down", message["id"], ADMIN_USER_ID, sent=2)
+            [invite] = state.followups
+            opener = fake.inject_component(custom_ids(invite)[0], invite["id"], user_id=ADMIN_USER_ID)
+            assert (await fake.wait_for_ack(opener.id)).ack_type == 9  # the form is open as the bot stops
             assert await first.stop() == 0, first.logs()[-2000:]
         async with bot_process(fake, tmp_path, DISCORD_TOKEN=fake.token, **env) as second:
             await fake.wait_for_identify(2, timeout=90)
@@ -39,9 +45,15 @@ async def test_buttons_sent_before_a_restart_work_after_it(private_index: Settin
             assert page["embeds"][0]["fields"] and state.ephemeral
             state, [context] = await click(fake, custom_ids(message)[3], message["id"], OTHER_USER_ID)
             assert len(context["embeds"][0]["fields"]) == 3
+            submitted = fake.inject_modal_submit(opener.id, ["Sent after the restart"])
+            thanks = await fake.wait_for_followup(submitted.token, timeout=10)
+            assert thanks.json["content"] == buttons.WHY_THANKS
             assert await second.stop() == 0
         logs = second.logs()
     assert "Traceback" not in logs and "ERROR" not in logs, logs[-3000:]
+    with sqlite3.connect(tmp_path / "state" / DATABASE_FILE) as conn:
+        assert conn.execute("SELECT value, comment FROM votes WHERE comment IS NOT NULL").fetchall() == [
+            (-1, "Sent after the restart")]
     assert not [r for r in fake.requests if r.path.endswith("/callback") and not r.ok]
 
 
