@@ -80,9 +80,13 @@ def question_focus(question: str) -> Focus:
     )
 
 
+_WORD_RE = re.compile(r"[\w’'-]+")
+_ENDING_RE = re.compile(r"(?<=\w\w\w)(?:’s|'s|es|s)$")
+
+
 def _words(text: str) -> list[str]:
     """Lower-case words, without a plural or possessive "s" ("Bank's" and "banks" are "bank")."""
-    return [re.sub(r"(?<=\w\w\w)(?:’s|'s|es|s)$", "", w) for w in re.findall(r"[\w’'-]+", text.lower())]
+    return [_ENDING_RE.sub("", w) for w in _WORD_RE.findall(text.lower())]
 
 
 def tells_more(text: str, focus: Focus) -> bool:
@@ -211,12 +215,12 @@ def noun_phrases(text: str, noun: str) -> list[Span]:
     return _merge(spans)
 
 
-def person_phrases(text: str, names: Iterable[str]) -> list[Span]:
-    """Where `text` names one of `names`, with the title written before it ("Cuban President Miguel Díaz-Canel")."""
+def person_phrases(text: str, names: re.Pattern[str] | None) -> list[Span]:
+    """Where `text` names a person (`names`: one pattern of every name form), with the title written before
+    it ("Cuban President Miguel Díaz-Canel"), and the author on an article's details."""
     spans = [(m.start(1), m.end(1)) for m in _AUTHOR_LINE_RE.finditer(text)]
-    for name in names:
-        for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text):
-            spans.append((_extend_left(text, m.start()), m.end()))
+    if names is not None:
+        spans += [(_extend_left(text, m.start()), m.end()) for m in names.finditer(text)]
     return _merge(spans)
 
 
@@ -239,6 +243,7 @@ class Highlighter:
     def __init__(self, names: Iterable[str] = (), *, margin: float = 0.05) -> None:
         self.names = tuple(sorted(set(names), key=len, reverse=True))  # "Nicolás Maduro" before "Maduro"
         self.margin = margin
+        self._names = re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, self.names))})(?!\w)") if self.names else None
         # A name anywhere; a pronoun only opening the sentence ("the measures he announced" reports no speech).
         subject = "|".join([*(re.escape(n) for n in self.names), r"^(?:He|She|They)"])
         # "Philip Pierre, Prime Minister of Saint Lucia, stated that …", "He also stressed that …",
@@ -257,12 +262,10 @@ class Highlighter:
         order = np.argsort(-scores, kind="stable")
         if focus:
             for finder in self._finders(focus):
-                found = finder(text)
-                for i in order:
+                found = [s for s in finder(text) if tells_more(text[s[0]:s[1]], focus)]
+                for i in order if found else ():
                     start, end = sentences[int(i)]
-                    inside = tuple(
-                        s for s in found if start <= s[0] and s[1] <= end and tells_more(text[s[0]:s[1]], focus)
-                    )
+                    inside = tuple(s for s in found if start <= s[0] and s[1] <= end)
                     if inside:
                         return inside
         best = float(scores.max())
@@ -278,6 +281,6 @@ class Highlighter:
     def _finders(self, focus: Focus) -> list[Callable[[str], list[Span]]]:
         finders = [lambda text, noun=noun: noun_phrases(text, noun) for noun in focus.nouns]
         if focus.person:
-            finders.append(lambda text: person_phrases(text, self.names))
+            finders.append(lambda text: person_phrases(text, self._names))
         finders += [lambda text, kind=kind: kind_phrases(text, kind) for kind in focus.kinds]
         return finders
