@@ -113,7 +113,7 @@ async def test_the_searched_for_line_is_translated(fake: FakeDiscord, bot: Summi
     searched = engine.ask(question).searched_for
     assert searched
     _, sent = await run_command(fake, "ask", {"question": question}, user_id=user, locale="es-419")
-    assert only_embed(sent[0])["footer"]["text"].startswith(f"Se buscó: {searched}\n")
+    assert only_embed(sent[0])["footer"]["text"].startswith(f"Búsqueda: {searched}\n")
 
 
 async def test_a_question_error_and_the_private_note_are_in_spanish(

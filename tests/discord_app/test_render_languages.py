@@ -67,3 +67,10 @@ def test_every_catalog_embed_and_short_reply_fits_discord(t: Texts, engine: Engi
                  replies.ask_there(range(10**17, 10**17 + 90), t),
                  replies.slow_down(12.3, t), replies.error_text(t)):
         assert 0 < len(text) <= render.CONTENT_MAX
+
+
+@pytest.mark.parametrize("t", ALL, ids=LANGUAGES)
+def test_the_buttons_read_the_searched_question_back_from_an_answer_in_any_language(t: Texts) -> None:
+    answer = Answer("What did Maduro propse?", "high", (citation(1, "One."),), "What did Maduro propose?")
+    embed = render.answer_embed(answer, t)
+    assert render.asked_in(embed) == ("What did Maduro propse?", "What did Maduro propose?")
