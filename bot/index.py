@@ -129,10 +129,12 @@ class PassageIndex:
         try:
             lines = (directory / PASSAGES_FILE).read_text(encoding="utf-8").splitlines()
             passages = [Passage.from_record(json.loads(line)) for line in lines if line.strip()]
-            vectors = np.load(directory / VECTORS_FILE, allow_pickle=False)
+            # Memory-mapped, read-only: the pages are the file's, so several bot processes on one
+            # machine (shards) share one copy of the matrices instead of holding one each.
+            vectors = np.load(directory / VECTORS_FILE, allow_pickle=False, mmap_mode="r")
             sentences = np.load(directory / SENTENCES_FILE, allow_pickle=False)
-            sentence_vectors = np.load(directory / SENTENCE_VECTORS_FILE, allow_pickle=False)
-            context_vectors = np.load(directory / CONTEXT_VECTORS_FILE, allow_pickle=False)
+            sentence_vectors = np.load(directory / SENTENCE_VECTORS_FILE, allow_pickle=False, mmap_mode="r")
+            context_vectors = np.load(directory / CONTEXT_VECTORS_FILE, allow_pickle=False, mmap_mode="r")
             lexical = LexicalIndex.load(directory / LEXICAL_DIR) if (directory / LEXICAL_DIR).is_dir() else None
             frequencies = WordFrequencies.load(directory) if WordFrequencies.saved_in(directory) else None
         except (OSError, ValueError, TypeError, KeyError, EOFError) as exc:

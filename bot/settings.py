@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from platformdirs import user_cache_path, user_state_path
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 APP_NAME = "summit-bot"
@@ -67,6 +67,43 @@ class Settings(BaseSettings):
     question_log: bool = Field(default=True, validation_alias=_env("SUMMIT_BOT_QUESTION_LOG"))
     retention_days: int = Field(default=90, ge=1, le=3650, validation_alias=_env("SUMMIT_BOT_RETENTION_DAYS"))
     database_url: str | None = Field(default=None, validation_alias=_env("SUMMIT_BOT_DATABASE_URL"))
+
+    # Sharding: this process runs `shard_ids` (default: all) of `shard_count` gateway shards.
+    shard_count: int | None = Field(default=None, ge=1, le=10_000, validation_alias=_env("SUMMIT_BOT_SHARD_COUNT"))
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = Field(
+        default=None, validation_alias=_env("SUMMIT_BOT_SHARD_IDS")
+    )
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _split_shards(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            if not any(parts):
+                return None
+            if not all(parts):
+                raise ValueError("empty item in the list of shard ids")
+            return tuple(sorted({int(part) for part in parts}))
+        return value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("SUMMIT_BOT_SHARD_IDS needs SUMMIT_BOT_SHARD_COUNT")
+            wrong = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+            if wrong:
+                raise ValueError(f"shard ids {wrong} are outside 0..{self.shard_count - 1} (SUMMIT_BOT_SHARD_COUNT)")
+        return self
+
+    @property
+    def sharded(self) -> bool:
+        return self.shard_count is not None
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process registers the slash commands: the one that runs shard 0 (or the only one)."""
+        return self.shard_count is None or self.shard_ids is None or 0 in self.shard_ids
 
     @field_validator("allowed_channel_ids", mode="before")
     @classmethod

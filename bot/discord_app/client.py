@@ -86,7 +86,11 @@ class SummitBot(commands.Bot):
         self.add_dynamic_items(*DYNAMIC_ITEMS)  # the buttons under answers, including those sent before a restart
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.sync_result = await sync_commands(self.tree, self.settings, force=self.force_sync)
+        if self.settings.syncs_commands:
+            self.sync_result = await sync_commands(self.tree, self.settings, force=self.force_sync)
+        else:  # several processes share the work; one registers the commands
+            log.info("slash commands are synced by the process that runs shard 0; not this one (shards %s)",
+                     ",".join(map(str, self.settings.shard_ids or ())))
 
     async def close(self) -> None:
         await super().close()
@@ -193,6 +197,22 @@ class SummitBot(commands.Bot):
     async def on_ready(self) -> None:
         user = self.user
         log.info("connected as %s (id %s) to %d guild(s)", user, user.id if user else "?", len(self.guilds))
+
+
+class ShardedSummitBot(SummitBot, commands.AutoShardedBot):
+    """The same bot on several gateway shards in one process (discord.py's AutoShardedBot).
+
+    `SUMMIT_BOT_SHARD_COUNT` shards in all, of which this process runs `SUMMIT_BOT_SHARD_IDS`;
+    Discord sends each guild's events to shard `(guild_id >> 22) % shard_count`.
+    """
+
+
+def make_bot(engine: Engine, settings: Settings, **options: Any) -> SummitBot:
+    """The bot the settings ask for: sharded when `SUMMIT_BOT_SHARD_COUNT` is set."""
+    if not settings.sharded:
+        return SummitBot(engine, settings, **options)
+    shard_ids = list(settings.shard_ids) if settings.shard_ids is not None else None
+    return ShardedSummitBot(engine, settings, shard_count=settings.shard_count, shard_ids=shard_ids, **options)
 
 
 def component_kind(custom_id: str) -> str:

@@ -114,10 +114,10 @@ def run_bot(settings: Settings, force_sync: bool = False, **options: Any) -> int
 
 async def serve(engine: Engine, settings: Settings, token: str, *, force_sync: bool = False, **options: Any) -> int:
     """Connect and answer until SIGINT/SIGTERM (or `bot.close()`); the exit code."""
-    from .client import SummitBot
+    from .client import make_bot
     from .sync import SyncError
 
-    bot = SummitBot(engine, settings, force_sync=force_sync, **options)
+    bot = make_bot(engine, settings, force_sync=force_sync, **options)
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[None]] = []
 

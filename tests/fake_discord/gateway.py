@@ -116,7 +116,10 @@ class GatewayServer:
         self.fake = fake
         self.connections: list[GatewayConnection] = []
         self.sessions: dict[str, GatewaySession] = {}
-        self.current: GatewaySession | None = None
+        # The live session of each shard ([shard_id, shard_count] from IDENTIFY; 0 of 1 unsharded).
+        self.by_shard: dict[int, GatewaySession] = {}
+        self.shard_count = 1
+        self.routed: list[tuple[int, str]] = []  # (shard, event) of every event sent or buffered
         self.pending: list[tuple[str, JSON, int | None, Transform | None]] = []
         self._ids = 0
         self.admitting = asyncio.Event()  # cleared by FakeDiscord.hold_gateway: new connections wait
@@ -224,13 +227,22 @@ class GatewayServer:
         if intents & PRIVILEGED_INTENTS & ~self.fake.allowed_privileged_intents:
             await self._close(conn, 4014)
             return
+        shard_id, shard_count = (int(x) for x in data.get("shard") or (0, 1))
+        if not 0 <= shard_id < shard_count:
+            await self._close(conn, 4010)  # invalid shard
+            return
         redacted = {**data, "token": "<redacted>"}
         self.fake.identifies.append(redacted)
         session = GatewaySession(secrets.token_hex(16), intents, redacted)
-        if self.current is not None:
-            self.current.invalid = True
+        if shard_count != self.shard_count:  # resharded: every old session is gone
+            for old in self.by_shard.values():
+                old.invalid = True
+            self.by_shard.clear()
+            self.shard_count = shard_count
+        if (old := self.by_shard.get(shard_id)) is not None:
+            old.invalid = True
         self.sessions[session.session_id] = session
-        self.current = session
+        self.by_shard[shard_id] = session
         session.connection = conn
         conn.session = session
         conn.record.identified = True
@@ -238,7 +250,7 @@ class GatewayServer:
         ready = {
             "v": 10,
             "user": world.bot_user_payload(),
-            "guilds": [{"id": sf(world.guild_id), "unavailable": True}],
+            "guilds": [{"id": sf(g), "unavailable": True} for g in world.guild_ids if self.shard_of(g) == shard_id],
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.fake.resume_gateway_url,
@@ -253,8 +265,9 @@ class GatewayServer:
         }
         if "shard" in data:
             ready["shard"] = data["shard"]
-        self.dispatch("READY", ready)
-        sent = self.dispatch("GUILD_CREATE", world.guild_payload())
+        sent = self.dispatch("READY", ready, shard=shard_id)
+        for guild in ready["guilds"]:
+            sent = self.dispatch("GUILD_CREATE", world.guild_payload(int(guild["id"])), shard=shard_id)
         pending, self.pending = self.pending, []
         for event, payload, intent, transform in pending:
             self.dispatch(event, payload, intent=intent, transform=transform)
@@ -312,6 +325,15 @@ class GatewayServer:
         self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
 
     # ------------------------------------------------------------- dispatch
+    @property
+    def current(self) -> GatewaySession | None:
+        """The session of shard 0 (the only one without sharding)."""
+        return self.by_shard.get(0)
+
+    def shard_of(self, guild_id: int | str | None) -> int:
+        """The shard that owns a guild, as Discord routes it; DMs go to shard 0."""
+        return (int(guild_id) >> 22) % self.shard_count if guild_id else 0
+
     def live_connection(self) -> GatewayConnection | None:
         """The connection of the current session, if it is up."""
         session = self.current
@@ -320,13 +342,18 @@ class GatewayServer:
         return session.connection
 
     def dispatch(
-        self, event: str, data: JSON, *, intent: int | None = None, transform: Transform | None = None
+        self, event: str, data: JSON, *, intent: int | None = None, transform: Transform | None = None,
+        shard: int | None = None,
     ) -> asyncio.Future[None] | None:
         """Send (or buffer for replay) a DISPATCH event; events gated by a missing intent are dropped.
 
-        ``transform(intents, data)`` runs once the receiving session (and so its intents) is known.
+        The event goes to the shard that owns its guild (``shard`` forces one). ``transform(intents,
+        data)`` runs once the receiving session (and so its intents) is known.
         """
-        session = self.current
+        if shard is None:
+            shard = self.shard_of(data.get("guild_id") if isinstance(data, dict) else None)
+        session = self.by_shard.get(shard)
+        self.routed.append((shard, event))
         if session is None:
             self.pending.append((event, data, intent, transform))
             return None

@@ -79,9 +79,12 @@ class InteractionManager:
         world = self.fake.world
         iid = world.snowflakes.next()
         token = new_token()
-        if guild_id is not None:
+        if guild_id is not None and guild_id in world.other_guilds:
+            channel = world.other_guilds[guild_id]
+            cid = int(channel["id"])
+        elif guild_id is not None:
             if guild_id != world.guild_id:
-                raise ValueError(f"unknown guild {guild_id}: the fake has one guild ({world.guild_id})")
+                raise ValueError(f"unknown guild {guild_id}: the fake's guilds are {world.guild_ids}")
             cid = channel_id or CHANNEL_ID
             channel = world.channel(cid)
             if channel is None or cid not in world.channels:

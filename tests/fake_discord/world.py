@@ -107,6 +107,8 @@ class World:
             self.users[user.id] = user
         self.channels: dict[int, JSON] = {}
         self.add_channel("general", channel_id=CHANNEL_ID)
+        # Other guilds the bot is in (for sharding): guild id -> its one text channel (same members).
+        self.other_guilds: dict[int, JSON] = {}
         self.dm_channels: dict[int, JSON] = {}  # user id -> DM channel payload
         self.messages: dict[int, JSON] = {}  # message id -> payload (REST shape)
         self.reactions: list[tuple[int, int, str, str]] = []  # (channel, message, emoji, action)
@@ -277,8 +279,34 @@ class World:
         """Members of the fake guild."""
         return [self.member_payload(u.id) for u in self.users.values() if u.in_guild]
 
-    def guild_payload(self) -> JSON:
-        """A full GUILD_CREATE payload (one text channel, bot member included)."""
+    @property
+    def guild_ids(self) -> list[int]:
+        return [self.guild_id, *self.other_guilds]
+
+    def add_guild(self, name: str, *, guild_id: int | None = None) -> tuple[int, int]:
+        """Another guild with one text channel and the same members; (guild id, channel id)."""
+        gid = guild_id or self.snowflakes.next()
+        if gid in self.guild_ids:
+            raise ValueError(f"guild {gid} exists")
+        cid = self.snowflakes.next()
+        self.other_guilds[gid] = {
+            "id": sf(cid), "type": 0, "guild_id": sf(gid), "name": f"{name}-general", "position": 0,
+            "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
+            "last_message_id": None, "rate_limit_per_user": 0, "flags": 0,
+        }
+        return gid, cid
+
+    def channel_of_guild(self, guild_id: int) -> JSON | None:
+        return self.other_guilds.get(guild_id)
+
+    def guild_payload(self, guild_id: int | None = None) -> JSON:
+        """A full GUILD_CREATE payload (one text channel, bot member included); another guild's with its id."""
+        if guild_id is not None and guild_id != self.guild_id:
+            channel = self.other_guilds[guild_id]
+            roles = [{**role, "id": sf(guild_id)} if int(role["id"]) == EVERYONE_ROLE_ID else role
+                     for role in self.roles.values()]
+            return {**self.guild_payload(), "id": sf(guild_id), "name": f"Guild {guild_id}", "roles": roles,
+                    "channels": [channel], "threads": [], "system_channel_id": channel["id"]}
         members = self.guild_members()
         return {
             "id": sf(self.guild_id),
