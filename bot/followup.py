@@ -115,7 +115,7 @@ class FollowUps:
     def speaker_of(self, passage_id: str) -> Speaker | None:
         """The person a passage quotes or reports, when exactly one does."""
         speakers = [s for s in self.catalog.speakers if passage_id in s.passage_ids]
-        return speakers[0] if len(speakers) == 1 else None
+        return speakers[0] if len({s.person.name for s in speakers}) == 1 else None
 
     def rewrite(self, followup: str, previous: Turn) -> Rewrite:
         """What to search for `followup`, asked right after `previous`."""
@@ -131,7 +131,8 @@ class FollowUps:
         old_speaker = old[0].speaker if old else self._answer_speaker(previous)
 
         if new:
-            if len(content) >= 2 or old_speaker is None or all(m.speaker == old_speaker for m in new):
+            same = old_speaker is not None and all(m.speaker.person.name == old_speaker.person.name for m in new)
+            if len(content) >= 2 or old_speaker is None or same:
                 return Rewrite(followup, "alone", exclude)
             if old:
                 return Rewrite(_swap(previous.searched, old, _stripped(followup, new)), "swap", exclude)
@@ -180,7 +181,7 @@ def _swap(previous: str, old: list[_Mention], replacement: str) -> str:
     speaker = old[0].speaker
     out, last = [], 0
     for mention in old:
-        if mention.speaker != speaker:
+        if mention.speaker.person.name != speaker.person.name:  # one person may speak in several articles
             continue
         out += [base[last: mention.start], replacement]
         last = mention.end
