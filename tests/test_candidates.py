@@ -24,11 +24,12 @@ def test_candidate_path_matches_full_scoring(engine: Engine) -> None:
     speakers, terms = engine.catalog.speakers, engine.catalog.terms
     everything = Retriever(
         engine.index, engine.encode_query, lexical=engine.index.lexical, speakers=speakers, terms=terms,
-        config=replace(full.config, candidate_threshold=0, candidates=len(engine.index)),
+        config=replace(full.config, candidate_threshold=0, candidates=len(engine.index)), translator=full.translator,
     )
     # Few candidates: still k distinct results, and the top answer unchanged on most questions.
     few = Retriever(engine.index, engine.encode_query, lexical=engine.index.lexical, speakers=speakers,
-                    terms=terms, config=replace(full.config, candidate_threshold=0, candidates=4))
+                    terms=terms, config=replace(full.config, candidate_threshold=0, candidates=4),
+                    translator=full.translator)
     same_top = 0
     questions = [q.question for q in load_questions(DEV)]
     for question in questions:

@@ -40,7 +40,8 @@ def test_query_embeddings_agree_and_dev_set_results_are_identical(
     cosines = np.sum(fast * slow, axis=1)
     assert cosines.min() >= 0.999, f"worst agreement {cosines.min():.6f}"
     reference = Retriever(engine.index, lambda q: torch_embedder.encode([q])[0], lexical=engine.index.lexical,
-                          speakers=engine.catalog.speakers, config=engine.retriever.config)
+                          speakers=engine.catalog.speakers, terms=engine.catalog.terms,
+                          config=engine.retriever.config, translator=engine.retriever.translator)
     for question in questions:
         ours = [h.passage.id for h in engine.retriever.search(question, 5)]
         theirs = [h.passage.id for h in reference.search(question, 5)]
