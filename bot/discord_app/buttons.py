@@ -225,14 +225,12 @@ class WhyModal(ui.Modal, title=WHY_TITLE):
     """The optional "what was wrong?" after a 👎, in the clicker's language (only its form: `submit_why`
     handles what is sent, so that a form opened before a restart is still taken after it)."""
 
-    text: ui.TextInput[WhyModal] = ui.TextInput(label=WHY_LABEL, style=discord.TextStyle.paragraph,
-                                                placeholder=WHY_PLACEHOLDER, required=False, max_length=1000)
-
     def __init__(self, message_id: int, t: Texts = ENGLISH) -> None:
         super().__init__(title=t._(WHY_TITLE), custom_id=f"sb:whym:{message_id}", timeout=None)
         self.message_id = message_id
-        self.text.label = t._(WHY_LABEL)
-        self.text.placeholder = t._(WHY_PLACEHOLDER)
+        self.text: ui.TextInput[WhyModal] = ui.TextInput(
+            style=discord.TextStyle.paragraph, placeholder=t._(WHY_PLACEHOLDER), required=False, max_length=1000)
+        self.add_item(ui.Label(text=t._(WHY_LABEL), component=self.text))
 
 
 # -- more passages -------------------------------------------------------------------------------
