@@ -7,6 +7,7 @@ costs about 0.15 s per language on every cold start.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
@@ -39,10 +40,18 @@ class WordFrequencies:
 
     @classmethod
     def build(cls, words: int = DEFAULT_WORDS) -> WordFrequencies:
-        """The `words` most frequent words of each language and their Zipf frequencies, from wordfreq."""
-        from wordfreq import top_n_list, zipf_frequency
+        """The `words` most frequent words of each language and their Zipf frequencies, from wordfreq.
 
-        tables = [{w: zipf_frequency(w, lang) for w in top_n_list(lang, words) if w.isalpha()} for lang in LANGUAGES]
+        Read from wordfreq's frequency table in one go (what `zipf_frequency` gives for these words,
+        rounded the same way): ~0.7 s a language, against ~4 s a word at a time.
+        """
+        from wordfreq import get_frequency_dict, top_n_list
+
+        tables = []
+        for language in LANGUAGES:
+            frequency = get_frequency_dict(language)
+            tables.append({w: round(math.log10(frequency[w]) + 9, 2) for w in top_n_list(language, words)
+                           if w.isalpha() and frequency.get(w, 0) > 0})
         return cls(*tables)
 
     def save(self, directory: Path) -> None:
