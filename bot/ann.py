@@ -31,6 +31,8 @@ from typing import IO, Any, Literal
 
 import numpy as np
 
+from bot.atomic import atomic_file
+
 log = logging.getLogger(__name__)
 
 DEFAULT_ANN_THRESHOLD = 50_000
@@ -226,33 +228,25 @@ class ApproximateIndex:
         return _top_k(self._vectors[cand] @ q, cand, k)
 
     def save(self, path: Path) -> None:
-        """Write atomically: a temp file beside ``path``, fsync, then ``os.replace``."""
+        """Write atomically (`bot.atomic`: a temp file beside ``path``, fsync, then ``os.replace``)."""
         faiss = _faiss()
-        path = Path(path)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(b"\0" * _HEADER_SIZE)  # patched below once sizes are known
-                fh.write(self._proj.tobytes())
-                writer = _CountingWriter(fh, zlib.crc32(self._proj.tobytes()))
-                faiss.write_index(self._graph, faiss.PyCallbackIOWriter(writer))
-                header = {
-                    "format": _FORMAT,
-                    "n": self.n,
-                    "dim": self.dim,
-                    "params": asdict(self.params),
-                    "fingerprint": self._fingerprint,
-                    "proj_bytes": self._proj.nbytes,
-                    "graph_bytes": writer.size,
-                    "crc32": writer.crc,
-                }
-                fh.seek(0)
-                fh.write(_pack_header(header))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic_file(Path(path)) as fh:
+            fh.write(b"\0" * _HEADER_SIZE)  # patched below once sizes are known
+            fh.write(self._proj.tobytes())
+            writer = _CountingWriter(fh, zlib.crc32(self._proj.tobytes()))
+            faiss.write_index(self._graph, faiss.PyCallbackIOWriter(writer))
+            header = {
+                "format": _FORMAT,
+                "n": self.n,
+                "dim": self.dim,
+                "params": asdict(self.params),
+                "fingerprint": self._fingerprint,
+                "proj_bytes": self._proj.nbytes,
+                "graph_bytes": writer.size,
+                "crc32": writer.crc,
+            }
+            fh.seek(0)
+            fh.write(_pack_header(header))
 
     @classmethod
     def load(cls, path: Path, vectors: np.ndarray | None = None) -> ApproximateIndex:

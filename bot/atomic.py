@@ -10,11 +10,13 @@ write still under way, and remove only the former.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 import uuid
@@ -118,6 +120,8 @@ def atomic_directory(target: Path) -> Iterator[Path]:
     deleted. On failure `target` is left as it was and the temp folder is removed.
     """
     target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder (a file is in the way)", str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{TMP_MARK}", dir=target.parent))
     try:
@@ -143,15 +147,43 @@ def replace_directory(new: Path, target: Path) -> None:
         except BaseException:
             os.replace(aside, target)
             raise
-        shutil.rmtree(aside, ignore_errors=True)
+        remove_tree(aside)
 
 
-def sweep_leftovers(directory: Path, target: str | None = None, *, min_age: float = LEFTOVER_MIN_AGE) -> list[Path]:
+def remove_tree(path: Path) -> bool:
+    """Delete a folder we own, read-only sub-folders included (an operator may have chmod-ed them).
+
+    Only folders inside `path` (and `path` itself) are made writable, never its parent. Failures
+    are logged; the result says whether the folder is gone.
+    """
+    root = os.path.abspath(path)
+
+    def make_writable_and_retry(func: Any, name: str, exc: BaseException) -> None:
+        parent = os.path.dirname(os.path.abspath(name))
+        if not (parent == root or parent.startswith(root + os.sep)):
+            raise exc
+        os.chmod(parent, os.stat(parent).st_mode | 0o700)
+        func(name)
+
+    try:
+        if _HAS_ONEXC:
+            shutil.rmtree(path, onexc=make_writable_and_retry)
+        else:
+            shutil.rmtree(path, onerror=lambda func, name, info: make_writable_and_retry(func, name, info[1]))
+    except OSError as exc:
+        log.warning("could not remove %s (%s)", path, exc.strerror or exc)
+    return not os.path.lexists(path)
+
+
+_HAS_ONEXC = sys.version_info >= (3, 12)
+
+
+def sweep_leftovers(directory: Path, target: str | None = None, *, min_age: float | None = None) -> list[Path]:
     """Remove temp and set-aside paths in `directory` that no live write owns; return what was removed.
 
     Only names of our own pattern (`.<target>.tmp-*`, `.<target>.old-*`; with `target` given, only
     for that name) are considered, only if untouched for `min_age` seconds, and only if no process
-    holds their lock. Failures to remove are logged, never raised.
+    holds their lock (default age: `LEFTOVER_MIN_AGE`). Failures to remove are logged, never raised.
     """
     removed: list[Path] = []
     try:
@@ -159,6 +191,8 @@ def sweep_leftovers(directory: Path, target: str | None = None, *, min_age: floa
     except OSError:
         return removed
     now = time.time()
+    if min_age is None:
+        min_age = LEFTOVER_MIN_AGE
     for path in entries:
         match = _LEFTOVER_RE.match(path.name)
         if match is None or (target is not None and match["target"] != target):
@@ -170,7 +204,8 @@ def sweep_leftovers(directory: Path, target: str | None = None, *, min_age: floa
                 continue
             with _held(path):
                 if path.is_dir():
-                    shutil.rmtree(path)
+                    if not remove_tree(path):
+                        continue
                 else:
                     path.unlink()
         except BlockingIOError:

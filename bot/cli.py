@@ -7,6 +7,8 @@ need them, so `--help`, `leaders` and `sources` stay fast.
 from __future__ import annotations
 
 import argparse
+import functools
+import io
 import json
 import logging
 import os
@@ -15,11 +17,12 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from bot import __version__
-from bot.i18n import LANGUAGES, Texts, language_from_env, texts
+from bot.i18n import LANGUAGES, N_, Texts, language_from_env, texts
 
 if TYPE_CHECKING:
     from bot.answer import Answer
     from bot.catalog import Catalog
+    from bot.engine import Engine
     from bot.settings import Settings
 
 log = logging.getLogger("bot")
@@ -38,34 +41,42 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def _logging_flags(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument("-v", "--verbose", action="store_true", default=default, help="log details (DEBUG)")
+    parser.add_argument("-q", "--quiet", action="store_true", default=default, help="log only warnings and errors")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="summit-bot", description="Cited answers about the ALBA-TCP summit of 3 February 2025.")
     parser.add_argument("--version", action="version", version=f"summit-bot {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details (DEBUG)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
+    _logging_flags(parser, default=False)
     parser.add_argument("--lang", choices=LANGUAGES, default=None,
                         help="language of what the bot writes around the quoted passages (default: from LANG; "
                              "the passages stay verbatim)")
+    # -v/-q are accepted after the subcommand too; SUPPRESS keeps a subcommand from resetting them.
+    common = argparse.ArgumentParser(add_help=False)
+    _logging_flags(common, default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     # --lang is accepted after the commands that print framing too ("summit-bot ask --lang es ..."); SUPPRESS
     # keeps the main parser's value when it is not repeated there.
     language = argparse.ArgumentParser(add_help=False)
     language.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    add_parser = functools.partial(sub.add_parser, parents=[common])
 
-    ask = sub.add_parser("ask", parents=[language], help="answer a question with cited passages")
+    ask = add_parser("ask", parents=[common, language], help="answer a question with cited passages")
     ask.add_argument("question", nargs="?", help="the question; omit it with --json to read one per line from stdin")
     ask.add_argument("--top-k", type=int, metavar="N", help="how many passages to return (1-25)")
     ask.add_argument("--json", action="store_true", help="print one JSON object (JSON Lines when reading stdin)")
 
-    index = sub.add_parser("index", help="build the index if it is missing or stale")
+    index = add_parser("index", help="build the index if it is missing or stale")
     index.add_argument("--force", action="store_true", help="rebuild even if the index is current")
 
     for name, text in (("leaders", "list the heads of state and government who spoke"),
                        ("sources", "list the articles in the corpus")):
-        command = sub.add_parser(name, parents=[language], help=text)
+        command = add_parser(name, parents=[common, language], help=text)
         command.add_argument("--json", action="store_true", help="print JSON")
 
-    evaluate = sub.add_parser("eval", help="measure retrieval quality on a question set (JSON Lines)")
+    evaluate = add_parser("eval", help="measure retrieval quality on a question set (JSON Lines)")
     evaluate.add_argument("file", help="question set, e.g. eval/dev_questions.jsonl")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     evaluate.add_argument("--misses", type=int, default=30, metavar="N", help="list at most N misses (default 30)")
@@ -74,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="FILE holds follow-up pairs (eval/followups.jsonl): Recall@1/@3 in context, "
                                "against asking the follow-up alone and gluing both questions together")
 
-    calibrate = sub.add_parser("calibrate", help="fit the answer decision (retrieval/decision.json) from dev questions")
+    calibrate = add_parser("calibrate", help="fit the answer decision (retrieval/decision.json) from dev questions")
     calibrate.add_argument("sets", nargs="*", help="labelled question sets (default: the two dev sets; never held-out)")
     calibrate.add_argument("--shown", type=float, default=0.97, metavar="R",
                            help="share of in-scope questions to show, cross-validated (default 0.97)")
@@ -83,9 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--output", metavar="FILE",
                            help="where to write the model (default bot/retrieval/decision.json)")
 
-    sub.add_parser("health", help="ask the running bot's /healthz (SUMMIT_BOT_METRICS_PORT); exit 0 when healthy")
-    report = sub.add_parser("report", parents=[language],
-                            help="what people asked the bot: most asked, refused, voted down, figures")
+    add_parser("health", help="ask the running bot's /healthz (SUMMIT_BOT_METRICS_PORT); exit 0 when healthy")
+    report = add_parser("report", parents=[common, language],
+                        help="what people asked the bot: most asked, refused, voted down, figures")
     report.add_argument("--since", default="7d", metavar="PERIOD", help="7d (default), 24h, 2w, or a date")
     report.add_argument("--guild", type=int, metavar="ID", help="only this server")
     report.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -93,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--export-eval", metavar="FILE",
                         help="write refused and down-voted questions as eval records (JSON Lines) to label")
 
-    run = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
+    run = add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
     run.add_argument("--sync", action="store_true", help="sync slash commands even if unchanged")
     return parser
 
@@ -108,7 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ask": _ask, "index": _index, "leaders": _leaders, "sources": _sources, "eval": _eval,
             "calibrate": _calibrate, "run": _run, "health": _health, "report": _report,
         }[args.command]
-        return handler(args, settings)
+        code = handler(args, settings)
+        sys.stdout.flush()  # a reader that went away (`| head -1`) shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except CliError as exc:
         print(f"summit-bot: {exc}", file=sys.stderr)
         return exc.code
@@ -126,6 +141,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _reader_gone() -> int:
+    """stdout's reader closed the pipe: stop quietly, as `cat` or `grep` do (exit 128 + SIGPIPE)."""
+    try:  # nothing more can be written; keep the interpreter's final flush from complaining
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
+    return 128 + 13
+
+
 def _configure_logging(args: argparse.Namespace) -> None:
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -140,10 +165,15 @@ def _settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'setting'}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(_problem(err["loc"], err["msg"]) for err in exc.errors())
         raise CliError(f"invalid settings: {problems}", code=2) from None
+
+
+def _problem(loc: tuple[object, ...], message: str) -> str:
+    """`SETTING: what is wrong`, without pydantic's "Value error, " and without naming the setting twice."""
+    where = ".".join(str(part) for part in loc) or "setting"
+    message = message.removeprefix("Value error, ")
+    return message if message.startswith(where) else f"{where}: {message}"
 
 
 def _catalog(settings: Settings) -> Catalog:
@@ -176,14 +206,10 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         answer = engine.ask(args.question, args.top_k)
         print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else render_answer(answer, _texts(args)))
         return 0
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            record = engine.ask(line.rstrip("\n"), args.top_k).to_dict()
-        except QuestionError as exc:
-            record = {"question": line.strip(), "answered": False, "confidence": "none", "results": [],
-                      "error": str(exc)}
+    # Bytes, decoded line by line: one undecodable line gets an error record, not the whole batch
+    # (under PYTHONIOENCODING=utf-8:strict, text-mode stdin would raise on it and stop).
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        record = _batch_record(engine, raw, number, args.top_k)
         print(json.dumps(record, ensure_ascii=False), flush=True)
     return 0
 
@@ -191,6 +217,31 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 def _texts(args: argparse.Namespace) -> Texts:
     """The language of the framing the terminal prints: `--lang`, else the environment's (LANG=es_ES.UTF-8 → es)."""
     return texts(args.lang or language_from_env())
+
+
+def _batch_record(engine: Engine, raw: bytes, number: int, top_k: int | None) -> dict[str, object]:
+    """The output record for input line `number`: an answer, or an error record (never nothing)."""
+    from bot.question import QuestionError
+
+    raw = raw.removesuffix(b"\n").removesuffix(b"\r")
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _error_record(raw.decode("utf-8", "replace"),
+                             f"line {number} is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at position "
+                             f"{exc.start + 1}); save the questions as UTF-8")
+    if not line.strip():
+        return _error_record("", f"line {number} is empty: give one question per line")
+    try:
+        return engine.ask(line, top_k).to_dict()
+    except QuestionError as exc:
+        return _error_record(line.strip(), f"line {number}: {exc}")
+
+
+def _error_record(question: str, error: str) -> dict[str, object]:
+    """An `ask --json` record for a line that could not be asked: the answer's keys, plus `error`."""
+    return {"question": question, "searched_for": None, "answered": False, "confidence": "none", "results": [],
+            "error": error}
 
 
 def _style(text: str, code: str) -> str:
@@ -208,8 +259,15 @@ def _highlighted(text: str, spans: Iterable[Sequence[int]]) -> str:
     return "".join(out)
 
 
+SIMILARITY_NOTE = N_("similarity: cosine of the question with the passage's best-matching text (0 to 1); "
+                     "the order also weighs shared keywords, so it can differ from the similarity's.")
+
+
 def render_answer(answer: Answer, t: Texts | None = None) -> str:
-    """The readable terminal form of an answer: each passage quoted, cited and scored."""
+    """The readable terminal form of an answer: each passage quoted, cited, and its similarity shown.
+
+    The similarity is not what ranks the passages (keywords count too), so the output says what it is.
+    """
     import textwrap
 
     from bot.framing import MAYBE, VERBATIM, citation_label
@@ -226,8 +284,8 @@ def render_answer(answer: Answer, t: Texts | None = None) -> str:
     if answer.citations and t.lang != "en":
         lines += [_style(f"({t._(VERBATIM)})", "2"), ""]
     for citation in answer.citations:
-        head = t._("[{rank}] {label}  (score {score})", rank=citation.rank, label=citation_label(citation, t),
-                   score=t.number(citation.score, 2))
+        head = t._("[{rank}] {label}  (similarity {score})", rank=citation.rank,
+                   label=citation_label(citation, t), score=t.number(citation.score, 2))
         lines.append(_style(head, "1;36"))
         body = _highlighted(citation.passage.text, citation.highlights)
         for paragraph in body.split("\n"):
@@ -235,6 +293,8 @@ def render_answer(answer: Answer, t: Texts | None = None) -> str:
         ref = citation.article
         source = " · ".join(x for x in (ref.title, ref.author, ref.outlet, ref.published, ref.url) if x)
         lines += [_style(f"    — {source}", "2"), ""]
+    if answer.citations:
+        lines += [_style(line, "2") for line in textwrap.wrap(t._(SIMILARITY_NOTE), width=100)]
     return "\n".join(lines).rstrip()
 
 
@@ -242,16 +302,24 @@ def render_answer(answer: Answer, t: Texts | None = None) -> str:
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.engine import ensure_index
+    from bot.engine import ensure_index, export_query_model, onnx_dir
 
     catalog = _catalog(settings)
     index, report = ensure_index(settings, catalog, force=args.force, progress=sys.stderr.isatty())
+    if report is not None and report.save_error is not None:
+        raise CliError(f"could not save the index to {settings.index_dir} ({report.save_error}); nothing was "
+                       "written: set SUMMIT_BOT_INDEX_DIR to a folder you can write")
     if report is None:
         print(f"index is current: {len(index)} passages, model {index.manifest.key.model_id}, "
               f"built {index.manifest.built_at} ({settings.index_dir})")
     else:
         print(f"indexed {report.passages} passages ({report.sentences} sentences, {report.encoded} embedded) "
               f"in {report.seconds:.1f} s → {settings.index_dir}")
+    if settings.query_backend != "sentence-transformers":
+        if export_query_model(settings, catalog):  # verified (and exported again if it was damaged)
+            print(f"query model: ONNX export verified ({onnx_dir(settings, catalog)})")
+        else:
+            print("query model: sentence-transformers (slower start): the ONNX export is unavailable, see above")
     return 0
 
 

@@ -127,12 +127,27 @@ class Corpus:
 
 
 def load_corpus(directory: Path) -> Corpus:
-    """Load every `*.md` article in `directory`; raise `CorpusError` on the first broken one."""
+    """Load every `*.md` article (`.MD` too) in `directory`; raise `CorpusError` on the first broken one.
+
+    An article's slug is its file name without the extension. Two files whose slugs differ only in
+    case (`Summit.md`, `summit.MD`) are refused: they are one article saved twice, and on a
+    case-insensitive file system they would even be the same file.
+    """
     if not directory.is_dir():
         raise CorpusError(directory, "corpus folder not found (set SUMMIT_BOT_CORPUS_DIR to the folder of articles)")
-    files = sorted(p for p in directory.glob("*.md") if not p.name.startswith((".", "_")) and p.name != "README.md")
+    files = sorted(
+        p for p in directory.iterdir()
+        if p.suffix.lower() == ".md" and not p.name.startswith((".", "_")) and p.name.lower() != "readme.md"
+        and p.is_file()
+    )
     if not files:
         raise CorpusError(directory, "no articles (*.md) in the corpus folder")
+    seen: dict[str, Path] = {}
+    for path in files:
+        other = seen.setdefault(path.stem.casefold(), path)
+        if other is not path:
+            raise CorpusError(path, f"same article name as {other.name} (names are compared ignoring case): "
+                                    "keep one of the two files")
     articles = tuple(load_article(path) for path in files)
     return Corpus(directory=directory, articles=articles)
 
@@ -147,6 +162,7 @@ def load_article(path: Path) -> Article:
     except UnicodeDecodeError as exc:
         raise CorpusError(path, f"not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
 
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as some Windows editors save UTF-8
     meta, body = _split_front_matter(path, text.replace("\r\n", "\n"))
     blocks = _parse_body(body)
     if not any(not block.is_heading for block in blocks):
@@ -196,8 +212,14 @@ def _split_front_matter(path: Path, text: str) -> tuple[dict[str, object], str]:
     try:
         meta = tomllib.loads("\n".join(lines[1:end]))
     except tomllib.TOMLDecodeError as exc:
-        raise CorpusError(path, f"bad front matter (TOML): {exc}") from exc
+        raise CorpusError(path, f"bad front matter (TOML): {_file_lines(str(exc))}") from exc
     return meta, "\n".join(lines[end + 1 :])
+
+
+def _file_lines(message: str) -> str:
+    """tomllib counts lines from the front matter's first line; the file has the opening fence above it."""
+    return re.sub(r"\(at line (\d+), column (\d+)\)",
+                  lambda m: f"(at line {int(m[1]) + 1}, column {m[2]})", message)
 
 
 def _parse_body(body: str) -> tuple[Block, ...]:

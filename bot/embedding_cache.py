@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from bot.atomic import atomic_file
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +68,10 @@ class EmbeddingCache:
         if not self._dirty:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".npz", dir=self.path.parent)
-            with os.fdopen(fd, "wb") as handle:
+            with atomic_file(self.path) as handle:
                 keys = np.array(sorted(self._vectors), dtype="U64")
                 vectors = np.stack([self._vectors[k] for k in keys]) if len(keys) else np.zeros((0, 0), np.float32)
                 np.savez(handle, keys=keys, vectors=vectors)
-            os.replace(tmp, self.path)
             self._dirty = False
         except OSError as exc:
             log.warning("could not save the embedding cache to %s (%s)", self.path, exc.strerror or exc)
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(tmp)

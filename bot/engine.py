@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -264,6 +265,11 @@ def ensure_index(
     """
     key = index_key(catalog)
     directory = settings.index_dir
+    # Leftovers of builds and exports killed midway (a kill -9 leaves their temp folders behind).
+    sweep_leftovers(directory.parent, directory.name)
+    sweep_leftovers(directory.parent / "embedding-cache")
+    sweep_leftovers(onnx_dir(settings, catalog).parent)
+    sweep_leftovers(settings.state_dir)
     if not force:
         try:
             index = PassageIndex.load(directory, key)
@@ -288,6 +294,7 @@ def ensure_index(
             "could not save the index to %s (%s); using it from memory, it will be rebuilt next start",
             directory, exc.strerror or exc,
         )
+        report = dataclasses.replace(report, save_error=f"{exc.strerror or exc}: {exc.filename or directory}")
     log.info(
         "indexed %d passages (%d sentences, %d embedded, the rest cached) in %.1f s",
         report.passages, report.sentences, report.encoded, report.seconds,

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.ann import DEFAULT_ANN_THRESHOLD, AnnIndexError, AnnUnavailable, ApproximateIndex, choose_search_backend
+from bot.atomic import atomic_directory
 from bot.embedding_cache import EmbeddingCache
 from bot.embeddings import Embedder
 from bot.index_store import (
@@ -21,7 +22,6 @@ from bot.index_store import (
     Manifest,
     checksum_tree,
     read_manifest,
-    staged_directory,
     verify_files,
 )
 from bot.lexical import LexicalIndex
@@ -48,6 +48,7 @@ class BuildReport:
     sentences: int
     encoded: int
     seconds: float
+    save_error: str | None = None  # why the index could not be saved (it is then served from memory)
 
 
 class PassageIndex:
@@ -100,7 +101,7 @@ class PassageIndex:
 
     def save(self, directory: Path) -> None:
         """Write the index atomically into `directory` (replacing what was there)."""
-        with staged_directory(directory) as staging:
+        with atomic_directory(directory) as staging:
             with (staging / PASSAGES_FILE).open("w", encoding="utf-8") as handle:
                 for passage in self.passages:
                     handle.write(json.dumps(passage.to_record(), ensure_ascii=False) + "\n")

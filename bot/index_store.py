@@ -1,14 +1,9 @@
-"""The on-disk index directory: a manifest, checksummed files, and atomic replacement."""
+"""The on-disk index directory: a manifest and checksummed files (written with `bot.atomic`)."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -96,30 +91,6 @@ def verify_files(directory: Path, manifest: Manifest) -> None:
             raise IndexUnusable(f"index file {path} is damaged (checksum mismatch)")
 
 
-@contextlib.contextmanager
-def staged_directory(target: Path) -> Iterator[Path]:
-    """Yield an empty temp dir beside `target`; on success it atomically becomes `target`.
-
-    Readers see either the old index or the complete new one: the new one is renamed into place
-    with `os.replace`, and the old one is moved aside first (a directory cannot be replaced while
-    it has files), then deleted.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
-        yield staging
-        old: Path | None = None
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            os.replace(target, old / "index")
-        os.replace(staging, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-
-
 def checksum_tree(directory: Path) -> dict[str, str]:
     """sha256 of every file below `directory`, by relative path (the manifest excluded)."""
     return {
@@ -128,16 +99,3 @@ def checksum_tree(directory: Path) -> dict[str, str]:
         if path.is_file() and path.name != MANIFEST
     }
 
-
-def write_json_atomic(path: Path, data: object) -> None:
-    """Write JSON to `path` via a temp file and `os.replace`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, indent=2)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

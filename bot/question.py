@@ -8,7 +8,7 @@ import unicodedata
 from bot.i18n import N_, Texts, texts
 
 EMPTY = N_("Please ask a question in words, for example: {example}")
-TOO_LONG = N_("That question is {length} characters long; please keep it under {limit}.")
+TOO_LONG = N_("That question is {length} characters long; please keep it to at most {limit}.")
 EXAMPLE = N_("What did Maduro propose?")
 
 

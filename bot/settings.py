@@ -108,11 +108,45 @@ class Settings(BaseSettings):
     @field_validator("allowed_channel_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
-        if isinstance(value, str):
-            return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+        """`1,2` or `1;2` (spaces allowed); every item a Discord id. Empty items are mistakes, not "everywhere"."""
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return frozenset()
+        items = [part.strip() for part in value.replace(";", ",").split(",")]
+        if any(not item for item in items):
+            raise ValueError(
+                f"ALLOWED_CHANNEL_IDS has an empty item in {value!r}: give channel ids separated by commas, "
+                "or leave it unset to answer in every channel"
+            )
+        return frozenset(_discord_id("ALLOWED_CHANNEL_IDS", item) for item in items)
+
+    @field_validator("allowed_channel_ids")
+    @classmethod
+    def _positive_ids(cls, value: frozenset[int]) -> frozenset[int]:
+        for item in value:
+            _discord_id("ALLOWED_CHANNEL_IDS", item)
         return value
 
     @field_validator("discord_guild_id", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+        if isinstance(value, str):
+            return None if not value.strip() else _discord_id("DISCORD_GUILD_ID", value.strip())
+        return value
+
+    @field_validator("discord_guild_id")
+    @classmethod
+    def _positive_guild(cls, value: int | None) -> int | None:
+        return None if value is None else _discord_id("DISCORD_GUILD_ID", value)
+
+
+def _discord_id(name: str, value: object) -> int:
+    """`value` as a Discord id (a positive integer), or a ValueError naming the setting."""
+    try:
+        number = int(value) if not isinstance(value, bool) else -1  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        number = -1
+    if number <= 0:
+        raise ValueError(f"{name}: {value!r} is not a Discord id (a positive number, e.g. 123456789012345678)")
+    return number

@@ -9,11 +9,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.embeddings import Embedder
 from bot.engine import Engine
 from bot.settings import PROJECT_ROOT, Settings
 from tests.postgres import Cluster, cluster, server_bin
+
+# Property tests in CI are reproducible: the same examples on every run (derandomize), nothing
+# carried over from a local example database. Locally they keep exploring new examples.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    hypothesis_settings.load_profile("ci")
 
 CORPUS_DIR = PROJECT_ROOT / "corpus"
 SLUG = "alba-summit-2025-02-06"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.engine import Engine
-from bot.retrieval.answer_kinds import held_types, wanted_types
+from bot.retrieval.answer_kinds import held_types, passages_holding, wanted_types
 from tests.conftest import SLUG
 
 
@@ -70,11 +70,11 @@ def test_asking_for_a_sum_the_corpus_does_not_give_is_refused(engine: Engine) ->
 
 
 def test_structural_kinds_come_from_the_catalog(engine: Engine) -> None:
-    retriever = engine.retriever
+    holds = passages_holding(engine.index.passages, engine.catalog.speakers)
     ids = [p.id for p in engine.index.passages]
-    assert [i for i, held in zip(ids, retriever._holds["last"], strict=True) if held] == [ids[-1]]
-    assert [i for i, held in zip(ids, retriever._holds["first"], strict=True) if held] == [f"{SLUG}#p1"]
-    spoken = {i for i, held in zip(ids, retriever._holds["speaker"], strict=True) if held}
+    assert [i for i, held in zip(ids, holds["last"], strict=True) if held] == [ids[-1]]
+    assert [i for i, held in zip(ids, holds["first"], strict=True) if held] == [f"{SLUG}#p1"]
+    spoken = {i for i, held in zip(ids, holds["speaker"], strict=True) if held}
     assert any(i.endswith("#p8") for i in spoken) and not any(i.endswith("#meta") for i in spoken)
 
 

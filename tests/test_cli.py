@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import SIMILARITY_NOTE, build_parser, main
 from bot.engine import Engine
 from bot.settings import Settings
 from tests.conftest import SLUG
@@ -59,17 +61,57 @@ def test_ask_json_subprocess_puts_the_fleet_paragraph_first(env: dict[str, str])
 def test_ask_readable_output(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", MADURO]) == 0
     out = capsys.readouterr().out
-    assert "[1] Maduro’s call for migrant rights and regional security — ¶9" in out
-    assert "air and sea fleet" in out and "Pablo Meriguet" in out and "score" in out
+    assert "[1] Maduro’s call for migrant rights and regional security — ¶9  (similarity 0." in out
+    assert "air and sea fleet" in out and "Pablo Meriguet" in out
 
 
-def test_batch_mode_reads_json_lines(env: dict[str, str]) -> None:
+def test_the_number_beside_each_passage_is_named_and_explained(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The ranking also weighs keywords, so the similarity need not descend: the output must say what it is."""
+    assert main(["ask", "-q", "What did Arce warn about?"]) == 0
+    out = capsys.readouterr().out
+    shown = [float(x) for x in re.findall(r"\(similarity (\d\.\d\d)\)", out)]
+    assert len(shown) == 3 and "score" not in out
+    assert " ".join(out.split()).endswith(" ".join(SIMILARITY_NOTE.split()))
+
+
+def test_batch_mode_gives_one_record_per_input_line_blank_ones_included(env: dict[str, str]) -> None:
     result = _run(["ask", "--json", "--top-k", "2"], env, stdin=f"{MADURO}\n\nwho wrote the article?\n   \n")
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["question"] for r in lines] == [MADURO, "who wrote the article?"]
-    assert all(len(r["results"]) == 2 for r in lines)
+    assert [r["question"] for r in lines] == [MADURO, "", "who wrote the article?", ""]
+    assert [len(r["results"]) for r in lines] == [2, 0, 2, 0]
     assert lines[0]["results"][0]["passage_id"] == f"{SLUG}#p9"
+    assert "error" not in lines[0] and lines[1]["error"] == "line 2 is empty: give one question per line"
+    assert lines[3]["error"].startswith("line 4 is empty") and lines[3]["answered"] is False
+    assert set(lines[1]) == set(lines[0]) | {"error"}  # an error record has the answer's keys
+
+
+def test_batch_mode_survives_an_undecodable_line_under_strict_decoding(env: dict[str, str]) -> None:
+    stdin = b"What did Maduro propose?\nWho wrote \xff it?\r\nWhat did Arce warn about?"  # no final newline
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json"], input=stdin, capture_output=True, timeout=120,
+        env={**env, "PYTHONIOENCODING": "utf-8:strict"}, cwd=Path(__file__).parent,
+    )
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert [r["question"] for r in records] == ["What did Maduro propose?", "Who wrote \ufffd it?",
+                                                "What did Arce warn about?"]
+    assert records[1]["error"].startswith("line 2 is not valid UTF-8 (byte 0xff at position 11)")
+    assert records[1]["results"] == [] and records[0]["answered"] and records[2]["results"]
+
+
+def test_a_reader_that_closes_the_pipe_early_ends_the_command_quietly(env: dict[str, str]) -> None:
+    """`summit-bot leaders | head -0`: no "BrokenPipeError", and the exit status of a SIGPIPE (141)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    try:
+        result = subprocess.run([sys.executable, "-m", "bot", "leaders"], stdout=write_end, stderr=subprocess.PIPE,
+                                text=True, env=env, timeout=60, cwd=Path(__file__).parent)
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (141, "")
 
 
 @pytest.mark.parametrize(
@@ -77,29 +119,75 @@ def test_batch_mode_reads_json_lines(env: dict[str, str]) -> None:
     [
         (["ask", ""], "Please ask a question"),
         (["ask", "   \x00\u200b  "], "Please ask a question"),
-        (["ask", "x" * 600], "please keep it under 500"),
+        (["ask", "x" * 600], "please keep it to at most 500"),
         (["ask", "q", "--top-k", "0"], "--top-k must be between 1 and 25"),
         (["ask", "q", "--bogus"], "unrecognized arguments: --bogus"),
         (["frobnicate"], "invalid choice"),
     ],
 )
-def test_user_mistakes_are_one_line_and_nonzero(
+def test_user_mistakes_are_one_line_and_exit_2(
     env: dict[str, str], capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
-    with pytest.raises(SystemExit) if args[-1] in ("--bogus", "frobnicate") else _nothing():
-        code = main(args)
-        assert code == 2
+    assert _exit_code(args) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
 
 
-class _nothing:
-    def __enter__(self) -> None:
-        return None
+def _exit_code(args: list[str]) -> int | str | None:
+    """main's return value, or the code argparse exits with (usage errors raise SystemExit)."""
+    try:
+        return main(args)
+    except SystemExit as exc:
+        return exc.code
 
-    def __exit__(self, *exc: object) -> bool:
-        return False
+
+def test_a_500_character_question_is_accepted(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "-q", "--json", ("Maduro " * 100)[:500]]) == 0
+    assert json.loads(capsys.readouterr().out)["results"]
+
+
+@pytest.mark.parametrize("args", [["-v", "sources"], ["sources", "-v"], ["sources", "--verbose"],
+                                  ["-q", "leaders"], ["leaders", "-q"], ["ask", "-v", "Who spoke?"]])
+def test_verbose_and_quiet_are_accepted_before_or_after_the_subcommand(args: list[str]) -> None:
+    parsed = build_parser().parse_args(args)
+    assert (parsed.verbose, parsed.quiet) == ("-v" in args or "--verbose" in args, "-q" in args)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DISCORD_GUILD_ID", "0", "DISCORD_GUILD_ID: '0' is not a Discord id"),
+        ("ALLOWED_CHANNEL_IDS", ",,,", "ALLOWED_CHANNEL_IDS has an empty item in ',,,'"),
+        ("ALLOWED_CHANNEL_IDS", "-1", "ALLOWED_CHANNEL_IDS: '-1' is not a Discord id"),
+    ],
+)
+def test_bad_discord_ids_stop_every_command_with_one_settings_line(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    name: str, value: str, message: str,
+) -> None:
+    monkeypatch.setenv(name, value)
+    assert main(["sources"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"summit-bot: invalid settings: {message}") and err.count("\n") == 1
+    assert "Value error" not in err
+
+
+def test_index_exits_1_when_the_index_cannot_be_saved(
+    env: dict[str, str], settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    shared = settings.index_dir.parent
+    shutil.copytree(shared / "embedding-cache", tmp_path / "embedding-cache")  # rebuilt without the model
+    (tmp_path / "onnx").symlink_to(shared / "onnx", target_is_directory=True)
+    (tmp_path / "index").write_text("a file where the index folder should be")
+    monkeypatch.setenv("SUMMIT_BOT_INDEX_DIR", str(tmp_path / "index"))
+    assert main(["index", "-q"]) == 1
+    out, err = capsys.readouterr()
+    assert "indexed" not in out
+    assert err.startswith(f"summit-bot: could not save the index to {tmp_path / 'index'}") and err.count("\n") == 1
+    assert (tmp_path / "index").read_text() == "a file where the index folder should be"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["embedding-cache", "index", "onnx"]  # no leftovers
 
 
 def test_unreadable_corpus_is_one_line(env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -28,7 +28,7 @@ def test_lang_es_frames_the_answer_in_spanish_and_keeps_the_passage_verbatim(
     out = capsys.readouterr().out
     assert out.startswith(f"P: {MADURO}\n")
     assert "(Citas textuales del original en inglés)" in out
-    assert "(puntuación 0," in out  # a decimal comma
+    assert "(similitud 0," in out  # a decimal comma
     assert "air and sea fleet" in out  # the quoted passage, in English
 
 
@@ -45,7 +45,7 @@ def test_a_spanish_lang_in_the_environment_is_followed(
 def test_english_by_default(env: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", "What did Ortega stress?"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Q: ") and "(score " in out and "Cita" not in out
+    assert out.startswith("Q: ") and "(similarity " in out and "Cita" not in out
 
 
 def test_the_refusal_and_a_question_error_in_spanish(env: None, capsys: pytest.CaptureFixture[str]) -> None:

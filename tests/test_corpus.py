@@ -108,3 +108,36 @@ def test_empty_or_missing_folder(tmp_path: Path) -> None:
         load_corpus(tmp_path)
     with pytest.raises(CorpusError, match="not found"):
         load_corpus(tmp_path / "nope")
+
+
+def test_an_article_saved_with_a_byte_order_mark_loads_like_one_without(tmp_path: Path) -> None:
+    text = '+++\ntitle = "T"\n+++\n' + GOOD_BODY
+    plain = load_article(_write(tmp_path, "plain.md", text))
+    (tmp_path / "bom.md").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    with_bom = load_article(tmp_path / "bom.md")
+    assert (with_bom.title, with_bom.blocks) == (plain.title, plain.blocks)
+
+
+def test_toml_errors_give_the_line_number_of_the_file(tmp_path: Path) -> None:
+    lines = ["+++", 'title = "T"', 'author = "A"', "published = not-a-date", "+++"]
+    path = _write(tmp_path, "bad.md", "\n".join(lines) + "\n" + GOOD_BODY)
+    with pytest.raises(CorpusError, match=r"\(at line 4, column 13\)"):
+        load_article(path)
+    assert lines[4 - 1].startswith("published")  # line 4 of the file is indeed the bad one
+
+
+def test_an_upper_case_md_extension_is_an_article_too(tmp_path: Path) -> None:
+    _write(tmp_path, "first.md", '+++\ntitle = "First"\n+++\n\nOne paragraph.\n')
+    _write(tmp_path, "SECOND.MD", '+++\ntitle = "Second"\n+++\n\nAnother paragraph.\n')
+    _write(tmp_path, "README.MD", "not an article")
+    assert [a.title for a in load_corpus(tmp_path).articles] == ["Second", "First"]
+
+
+def test_two_files_whose_names_differ_only_in_case_are_refused_naming_both(tmp_path: Path) -> None:
+    text = '+++\ntitle = "Same"\n+++\n\nOne paragraph.\n'
+    _write(tmp_path, "summit.md", text)
+    _write(tmp_path, "Summit.md", text)
+    if len(list(tmp_path.iterdir())) == 1:
+        pytest.skip("case-insensitive file system: the two names are one file")
+    with pytest.raises(CorpusError, match=r"summit\.md: same article name as Summit\.md"):
+        load_corpus(tmp_path)

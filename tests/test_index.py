@@ -118,7 +118,9 @@ def test_damaged_index_is_detected_and_rebuilt(
               }.get(damage, f"index file {target} is damaged (checksum mismatch)")
     assert f"rebuilding the index: {reason}" in caplog.text  # one line naming the file and what is wrong
     assert np.allclose(rebuilt.dense.vectors, index.dense.vectors, atol=1e-6)
-    assert PassageIndex.load(isolated.index_dir, rebuilt.manifest.key) is not None
+    reloaded = PassageIndex.load(isolated.index_dir, rebuilt.manifest.key)  # the repaired index was saved
+    assert [p.id for p in reloaded.passages] == [p.id for p in index.passages]
+    assert np.array_equal(reloaded.dense.vectors, rebuilt.dense.vectors)
 
 
 def test_model_or_chunker_change_triggers_rebuild(isolated: Settings, embedder: Embedder,

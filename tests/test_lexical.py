@@ -10,11 +10,9 @@ import numpy as np
 import pytest
 
 from bot.engine import Engine
-from bot.evaluation import load_questions
 from bot.lexical import LexicalIndex, build_stopwords, normalise_numbers, tokenize
 from bot.retrieval import lexical_document
-
-DEV = Path(__file__).parent.parent / "eval" / "dev_questions.jsonl"
+from tests.sample_questions import SAMPLE_QUESTIONS
 
 
 def test_scores_and_tokens_match_bm25s(engine: Engine) -> None:
@@ -29,7 +27,7 @@ def test_scores_and_tokens_match_bm25s(engine: Engine) -> None:
     normalised = [normalise_numbers(d) for d in documents]
     reference.index(bm25s.tokenize(normalised, stopwords=sorted(stopwords), stemmer=stemmer, show_progress=False),
                     show_progress=False)
-    for question in [q.question for q in load_questions(DEV)]:
+    for question in SAMPLE_QUESTIONS:
         expected_tokens = bm25s.tokenize([normalise_numbers(question)], stopwords=sorted(stopwords), stemmer=stemmer,
                                          return_ids=False, show_progress=False)[0]
         assert tokenize(question, stopwords) == expected_tokens

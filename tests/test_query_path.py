@@ -13,13 +13,11 @@ from bot.catalog import Catalog
 from bot.cli import main
 from bot.embeddings import SentenceTransformerEmbedder
 from bot.engine import Engine, onnx_dir, query_encoder
-from bot.evaluation import load_questions
 from bot.onnx_encoder import MODEL_FILE, OnnxEmbedder, verify_export
 from bot.retrieval import Retriever
 from bot.settings import Settings
 from tests.conftest import make_settings
-
-DEV = Path(__file__).parent.parent / "eval" / "dev_questions.jsonl"
+from tests.sample_questions import SAMPLE_QUESTIONS
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +29,10 @@ def test_engine_queries_through_onnx(engine: Engine) -> None:
     assert isinstance(engine.embedder(), OnnxEmbedder)
 
 
-def test_query_embeddings_agree_and_dev_set_results_are_identical(
+def test_query_embeddings_agree_and_search_results_are_identical(
     engine: Engine, torch_embedder: SentenceTransformerEmbedder
 ) -> None:
-    questions = [q.question for q in load_questions(DEV)]
+    questions = list(SAMPLE_QUESTIONS)
     fast = engine.embedder().encode(questions)
     slow = torch_embedder.encode(questions)
     cosines = np.sum(fast * slow, axis=1)

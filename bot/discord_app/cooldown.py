@@ -26,6 +26,10 @@ class UserCooldown:
         self._clock = clock
         self._buckets: dict[int, app_commands.Cooldown] = {}
 
+    def __len__(self) -> int:
+        """How many users the limiter remembers (those with a recent question, until pruned)."""
+        return len(self._buckets)
+
     def hit(self, user_id: int) -> float | None:
         """Take one question from `user_id`'s budget; None if allowed, else seconds until it is."""
         now = self._clock()

@@ -89,7 +89,8 @@ def run_bot(settings: Settings, force_sync: bool = False, **options: Any) -> int
     """Run the Discord bot until it is stopped; the exit code for `summit-bot run`."""
     token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
     if not token:
-        _fail("DISCORD_TOKEN is not set: put the bot token in the environment or in .env (see docs/discord.md)")
+        _fail("DISCORD_TOKEN is not set: put the bot token in the environment or in .env "
+              "(README.md, section Discord, steps 1 and 3)")
         return EXIT_USAGE
     if settings.log_level.upper() not in logging.getLevelNamesMapping():
         _fail(f"SUMMIT_BOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {settings.log_level!r}")

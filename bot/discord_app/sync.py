@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import discord
 from discord import app_commands
 
+from bot.atomic import write_json
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,16 +78,8 @@ def read_fingerprint(state_dir: Path) -> str | None:
 
 
 def write_fingerprint(state_dir: Path, value: str, scope: str, guild_id: int | None = None) -> None:
-    """Record a successful sync atomically (temp file + `os.replace`)."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    target = state_dir / STATE_FILE
-    temp = target.with_name(f".{STATE_FILE}.{os.getpid()}.tmp")
-    try:
-        temp.write_text(json.dumps({"fingerprint": value, "scope": scope, "guild_id": guild_id}) + "\n",
-                        encoding="utf-8")
-        os.replace(temp, target)
-    finally:
-        temp.unlink(missing_ok=True)
+    """Record a successful sync atomically (`bot.atomic`)."""
+    write_json(state_dir / STATE_FILE, {"fingerprint": value, "scope": scope, "guild_id": guild_id}, indent=None)
 
 
 async def sync_commands(tree: app_commands.CommandTree, settings: Settings, *, force: bool = False) -> SyncResult:

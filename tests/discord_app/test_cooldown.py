@@ -34,5 +34,6 @@ def test_reset_and_pruning_forget_users() -> None:
     for user in range(limiter.PRUNE_AT):
         limiter.hit(100 + user)
     clock.now += 11
+    assert len(limiter) == limiter.PRUNE_AT + 1
     limiter.hit(5)  # triggers pruning: every refilled bucket is dropped
-    assert len(limiter._buckets) == 1
+    assert len(limiter) == 1  # only user 5 is remembered

@@ -43,7 +43,8 @@ async def test_ask_defers_then_answers_with_the_passages_verbatim_and_cited(
     question = "What did Maduro propose?"
     state, [payload] = await run_command(fake, "ask", {"question": question}, user_id=user)
 
-    assert state.ack_type == 5 and state.ack_latency is not None and state.ack_latency < 2.0  # deferred at once
+    # Deferred (type 5) and accepted: the fake refuses a callback past Discord's 3 s deadline.
+    assert state.ack_type == 5 and state.rejections == []
     assert not state.ephemeral
     expected = engine.ask(question)
     assert expected.answered
@@ -109,7 +110,7 @@ async def test_an_over_long_question_gets_an_ephemeral_error_without_deferring(
 ) -> None:
     state, [payload] = await run_command(fake, "ask", {"question": "why " * 130}, user_id=user)
     assert state.ack_type == 4 and state.ephemeral
-    assert "keep it under 500" in payload["content"]
+    assert "keep it to at most 500" in payload["content"]
     assert not payload.get("embeds")
 
 

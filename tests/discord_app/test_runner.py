@@ -26,6 +26,10 @@ def test_without_a_token_run_exits_2_with_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith("summit-bot: DISCORD_TOKEN is not set")
+    # The help it points to exists: the README's Discord section, with its steps 1 and 3.
+    assert "README.md, section Discord, steps 1 and 3" in result.stderr
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "\n## Discord\n" in readme and "\n### 1. Create" in readme and "\n### 3. Configure" in readme
 
 
 def test_a_broken_corpus_stops_run_before_connecting(tmp_path: Path) -> None:

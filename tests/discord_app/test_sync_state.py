@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def test_a_failed_write_keeps_the_previous_state(tmp_path: Path, monkeypatch: py
     def broken_replace(src: object, dst: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(sync.os, "replace", broken_replace)
+    monkeypatch.setattr(os, "replace", broken_replace)  # the file system fails the final rename
     with pytest.raises(OSError):
         sync.write_fingerprint(tmp_path, "new", "global")
     assert sync.read_fingerprint(tmp_path) == "old"

@@ -69,13 +69,13 @@ async def test_a_500_on_a_callback_is_retried_or_logged_and_the_others_are_serve
 ) -> None:
     config = bot_settings(settings, tmp_path, cooldown_rate=ASKS // USERS)
     async with serving(engine, config) as (fake, _):
-        unlucky = []
+        unlucky, rules = [], []
 
         async def fail_two_callbacks() -> None:
             for failures in (1, 2):  # discord.py retries a 500 once after 1 s; twice runs past Discord's 3 s
                 user = fake.add_user(f"unlucky{failures}").id
                 interaction = fake.inject_slash_command("ask", {"question": QUESTION}, user_id=user)
-                fake.fail("POST", rf"^/interactions/{interaction.id}/", status=500, times=failures)
+                rules.append(fake.fail("POST", rf"^/interactions/{interaction.id}/", status=500, times=failures))
                 unlucky.append(interaction.id)
 
         with caplog.at_level(logging.INFO, logger="bot"):
@@ -89,7 +89,9 @@ async def test_a_500_on_a_callback_is_retried_or_logged_and_the_others_are_serve
             await fake.wait_for(logged, timeout=10, what="the lost interaction logged")
             await fake.wait_for(lambda: len(twice.rejections) >= 2, timeout=5, what="the apology attempted")
     assert_healthy(report, config)
-    assert once.acked and once.ack_latency is not None and 1.0 <= once.ack_latency < 3.0 and once.followups
+    # The 500 was answered once, discord.py retried, and the fake (which enforces the 3 s deadline) accepted it.
+    assert [rule.hits for rule in rules] == [1, 2]
+    assert once.acked and once.rejections == [] and once.followups
     assert not twice.acked
     assert logged()[0].startswith(f"/ask could not be answered (interaction {twice.id}, ")
     assert logged()[0].endswith("Discord answered 404 Unknown interaction")

@@ -10,10 +10,10 @@ import subprocess
 import traceback
 from pathlib import Path
 
-import discord
 import pytest
 from pydantic import SecretStr
 
+from bot.discord_app.runner import serve
 from bot.engine import Engine
 from bot.settings import PROJECT_ROOT, Settings
 from tests.discord_app.helpers import ask_by_message, run_command
@@ -61,16 +61,20 @@ async def test_a_full_session_at_debug_never_logs_the_token(
     assert not [r.getMessage()[:200] for r in records if leaks(r)]
 
 
-async def test_a_rejected_token_is_not_in_the_exception() -> None:
+async def test_a_rejected_token_is_in_neither_our_message_nor_any_log_record(
+    engine: Engine, settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in (None, "discord", "bot"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    config = bot_settings(settings, tmp_path, discord_token=SecretStr(SECRET))
     async with FakeDiscord(token="the-right-one") as fake:
         fake.reject_token = True
         with patch_discord(fake):
-            client = discord.Client(intents=discord.Intents.none())
-            async with client:
-                with pytest.raises(discord.LoginFailure) as raised:
-                    await client.login(SECRET)
-    shown = str(raised.value) + repr(raised.value) + "".join(traceback.format_exception(raised.value))
-    assert SECRET not in shown
+            assert await serve(engine, config, SECRET) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("summit-bot: Discord rejected DISCORD_TOKEN") and SECRET not in out + err
+    assert caplog.records and not [r.getMessage()[:200] for r in caplog.records if leaks(r)]
 
 
 @pytest.mark.skipif(shutil.which("git") is None or not (PROJECT_ROOT / ".git").exists(), reason="needs a git checkout")
