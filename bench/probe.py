@@ -259,7 +259,7 @@ def small_things(base: Path, tmp: Path) -> None:
     corpus.mkdir()
     (corpus / "bad.md").write_text('+++\ntitle = "T"\nauthor = "A"\npublished = not-a-date\n+++\n\nMaduro spoke.\n')
     done = cli(["sources"], root, SUMMIT_BOT_CORPUS_DIR=str(corpus))
-    row("7e. TOML error on line 4 of the file", "reported as line 3", err(done).split("TOML): ")[-1])
+    row("7e. TOML error on line 4 of the file", "reported as line 3", err(done, 300).split("TOML): ")[-1])
 
     corpus = tmp / "corpus-case"
     corpus.mkdir()
@@ -311,7 +311,7 @@ def main() -> int:
     print("| fault | before (issue 14) | now |")
     print("|---|---|---|")
     for fault, before, now in sorted(rows, key=lambda r: r[0]):
-        print(f"| {fault} | {before} | {now} |")
+        print("| " + " | ".join(cell.replace("|", "\\|") for cell in (fault, before, now)) + " |")
     return 0
 
 

@@ -37,6 +37,16 @@ UNLOCKED_LEFTOVER_AGE = 24 * 3600.0  # without flock (Windows), only paths untou
 _LEFTOVER_RE = re.compile(r"^\.(?P<target>.+)\.(?:tmp|old)-[A-Za-z0-9_]+$")
 
 
+def _make_parent(path: Path) -> None:
+    """Create `path`'s folder; a file where a folder should be is named plainly (not "File exists")."""
+    for ancestor in (path.parent, *path.parent.parents):
+        if ancestor.exists() or ancestor.is_symlink():
+            if not ancestor.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, "a file is in the way of a folder", str(ancestor))
+            break
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+
 def temp_name(target: Path, mark: str = TMP_MARK) -> Path:
     """A fresh hidden sibling of `target` (`.<name>.tmp-<hex>`), not yet created."""
     return target.with_name(f".{target.name}{mark}{uuid.uuid4().hex[:12]}")
@@ -67,16 +77,20 @@ def _held(path: Path, *, wait: bool = False) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path, mode: str = "wb", *, encoding: str | None = None, fsync: bool = True) -> Iterator[IO[Any]]:
+def atomic_file(
+    path: Path, mode: str = "wb", *, encoding: str | None = None, fsync: bool = True, permissions: int = 0o644,
+    exclusive: bool = False,
+) -> Iterator[IO[Any]]:
     """Open a temp file beside `path` for writing; when the block succeeds it replaces `path` atomically.
 
     On any error (or a kill) `path` keeps its previous content and the temp file is removed
-    (or, after a kill, left for `sweep_leftovers`).
+    (or, after a kill, left for `sweep_leftovers`). `exclusive`: create `path` only if it does not
+    exist (FileExistsError otherwise, e.g. when another process created it first), never replace it.
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_file writes whole files: mode 'w' or 'wb', not {mode!r}")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_parent(path)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", dir=path.parent)
     tmp = Path(name)
     try:
@@ -87,8 +101,12 @@ def atomic_file(path: Path, mode: str = "wb", *, encoding: str | None = None, fs
             handle.flush()
             if fsync:
                 os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; an index or state file is not secret
-        os.replace(tmp, path)
+        os.chmod(tmp, permissions)  # mkstemp makes 0600; an index or state file is not secret
+        if exclusive:
+            os.link(tmp, path)  # fails if `path` exists: the first writer wins, whole
+            tmp.unlink()
+        else:
+            os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -121,8 +139,8 @@ def atomic_directory(target: Path) -> Iterator[Path]:
     """
     target = Path(target)
     if target.exists() and not target.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, "not a folder (a file is in the way)", str(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
+        raise NotADirectoryError(errno.ENOTDIR, "a file is in the way of a folder", str(target))
+    _make_parent(target)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{TMP_MARK}", dir=target.parent))
     try:
         with _held(staging, wait=True):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot.atomic import write_text
 from bot.evaluation import DEPTH, Question, load_questions
 from bot.question import clean_question
 from bot.retrieval.decide import MODEL_FILE, DecisionModel, Logistic, Signals
@@ -177,7 +178,7 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     model = calibrate(collect(settings, paths), shown_target=args.shown, wrong_target=args.wrong, sets=sets)
     output = Path(args.output) if args.output else MODEL_FILE
-    output.write_text(model.to_json(), encoding="utf-8")
+    write_text(output, model.to_json())
     cv = model.fitted_on["cross_validated"]
     print(f"wrote {output}: medium ≥ {model.medium:.3f} P(shown), high ≥ {model.high:.3f} P(right)")
     print("5-fold cross-validated: " + ", ".join(f"{k} {v:.3f}" for k, v in cv.items()))  # type: ignore[union-attr]

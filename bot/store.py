@@ -21,10 +21,8 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import queue
 import secrets
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,6 +32,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from bot.atomic import atomic_file
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -230,22 +229,12 @@ def load_secret(state_dir: Path) -> bytes:
         pass
     except ValueError as exc:
         raise StoreError(f"{path} is not a hex secret; delete it to make a new one") from exc
-    state_dir.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_hex(32)
-    # Written whole under a temp name, then linked into place: a process starting at the same time
-    # (another shard sharing this state directory) either wins or reads the winner's secret, never half.
-    fd, tmp = tempfile.mkstemp(prefix=f".{SECRET_FILE}.", dir=state_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
+    try:  # whole or not at all (a crash mid-write must not leave a short secret), and never replaced
+        with atomic_file(path, "w", encoding="ascii", permissions=0o600, exclusive=True) as handle:
             handle.write(secret + "\n")
-        os.chmod(tmp, 0o600)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            return load_secret(state_dir)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    except FileExistsError:  # another process created it meanwhile: use theirs
+        return load_secret(state_dir)
     return bytes.fromhex(secret)
 
 

@@ -140,3 +140,13 @@ def test_the_engine_sweeps_leftovers_of_killed_builds_on_start(
         for path in leftovers:  # the onnx folder is the session's (linked)
             if path.exists():
                 atomic.remove_tree(path)
+
+
+def test_an_exclusive_write_creates_the_file_whole_once_and_never_replaces_it(tmp_path: Path) -> None:
+    secret = tmp_path / "secret"
+    with atomic_file(secret, "w", encoding="ascii", permissions=0o600, exclusive=True) as handle:
+        handle.write("first")
+    with pytest.raises(FileExistsError), atomic_file(secret, "w", encoding="ascii", exclusive=True) as handle:
+        handle.write("second")
+    assert secret.read_text() == "first" and secret.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret"]
