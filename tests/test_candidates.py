@@ -9,13 +9,11 @@ import numpy as np
 
 from bot.ann import ApproximateIndex
 from bot.engine import Engine
-from bot.evaluation import load_questions
 from bot.index import PassageIndex
 from bot.index_store import IndexKey, Manifest
 from bot.passages import Passage
 from bot.retrieval import Retriever
-
-DEV = Path(__file__).parent.parent / "eval" / "dev_questions.jsonl"
+from tests.sample_questions import SAMPLE_QUESTIONS
 
 
 def test_candidate_path_matches_full_scoring(engine: Engine) -> None:
@@ -31,7 +29,7 @@ def test_candidate_path_matches_full_scoring(engine: Engine) -> None:
                     terms=terms, config=replace(full.config, candidate_threshold=0, candidates=4),
                     translator=full.translator)
     same_top = 0
-    questions = [q.question for q in load_questions(DEV)]
+    questions = SAMPLE_QUESTIONS
     for question in questions:
         expected = full.search(question, 5)
         assert everything.search(question, 5) == expected

@@ -121,7 +121,7 @@ async def test_a_question_error_and_the_private_note_are_in_spanish(
 ) -> None:
     state, [payload] = await run_command(fake, "ask", {"question": "why " * 130}, user_id=user, locale="es-ES")
     assert state.ephemeral
-    assert re.fullmatch(r"Tu pregunta tiene \d+ caracteres; acórtala a menos de 500\.", payload["content"])
+    assert re.fullmatch(r"Tu pregunta tiene \d+ caracteres; acórtala a 500 como máximo\.", payload["content"])
     _, [payload] = await run_command(fake, "ask", {"question": "¿Qué dijo Arce sobre la migración?"},
                                      user_id=user, channel_id=elsewhere, locale="es-ES")
     assert payload["content"].startswith(f"Respondo públicamente en <#{fake.CHANNEL_ID}>; aquí, solo tú")
