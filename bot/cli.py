@@ -410,6 +410,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     import datetime as dt
     from pathlib import Path
 
+    from bot.atomic import write_text
     from bot.report import ReportError, build_report, export_eval, parse_since, render_html, render_text
     from bot.store import Store, StoreError, utcnow
 
@@ -437,7 +438,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         store.close()
     if args.html:
         try:
-            Path(args.html).write_text(render_html(report), encoding="utf-8")
+            write_text(Path(args.html), render_html(report))  # whole or not at all (bot.atomic)
         except OSError as exc:
             raise CliError(f"cannot write {args.html}: {exc.strerror or exc}") from None
     text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else None

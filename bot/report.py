@@ -23,6 +23,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from bot.atomic import atomic_file
 from bot.i18n import Texts, texts
 from bot.store import parse_passage_ids, questions, votes
 
@@ -350,7 +351,7 @@ def export_eval(conn: Connection, path: Path, *, since: dt.datetime, until: dt.d
             if down.comments:
                 record["comments"] = down.comments
             records.append(record)
-    with path.open("w", encoding="utf-8") as out:
+    with atomic_file(path, "w", encoding="utf-8") as out:  # a failure leaves no half-written file
         for number, record in enumerate(records, start=1):
             lang = "es" if looks_spanish(record["question"]) else "en"
             row = {"id": f"log{number:03d}", "question": record["question"], "expected": [],
