@@ -21,7 +21,7 @@ SAMPLE_QUESTIONS: tuple[str, ...] = (
     "whos the autor of the artcle",  # typo repair
     "When was the ALBA-TCP Bank created?",  # a "when" question the corpus does not answer
     "How does the piece finish?",
-    "¿Qué propuso Maduro sobre los migrantes?",
+    "¿Qué dijo Díaz-Canel sobre Guantánamo?",
     "¿Cuándo fue la cumbre?",
     "What is the capital of France?",  # off topic
     "What did Lula say at the ALBA summit?",  # a leader who is not in the article
