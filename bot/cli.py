@@ -395,6 +395,9 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
 
     if settings.metrics_port is None:
         raise CliError("SUMMIT_BOT_METRICS_PORT is not set, so the bot serves no /healthz to ask", code=2)
+    if settings.metrics_port == 0:
+        raise CliError("SUMMIT_BOT_METRICS_PORT=0 lets the bot pick any free port; give it a fixed one to check",
+                       code=2)
     host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.metrics_host, settings.metrics_host)
     url = f"http://{f'[{host}]' if ':' in host else host}:{settings.metrics_port}/healthz"
     try:

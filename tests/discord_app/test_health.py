@@ -159,3 +159,15 @@ def test_component_kinds_never_carry_per_answer_ids() -> None:
     assert component_kind("sb:why:98765") == "sb:why"
     assert component_kind("123456") == "other"
     assert component_kind("") == "other"
+
+
+def test_health_command_without_a_fixed_port_says_why_it_cannot_check(tmp_path: Path) -> None:
+    import subprocess
+
+    base = {"PATH": "/usr/bin:/bin", "SUMMIT_BOT_STATE_DIR": str(tmp_path),
+            "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    for port, expected in ((None, "SUMMIT_BOT_METRICS_PORT is not set"), ("0", "pick any free port")):
+        env = {**base, **({"SUMMIT_BOT_METRICS_PORT": port} if port else {})}
+        result = subprocess.run([sys.executable, "-m", "bot", "health"], env=env, cwd=tmp_path, capture_output=True,
+                                text=True, timeout=60, check=False)
+        assert result.returncode == 2 and expected in result.stderr and "Traceback" not in result.stderr
