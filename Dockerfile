@@ -36,9 +36,10 @@ ENV PIP_NO_CACHE_DIR=1 \
     SUMMIT_BOT_INDEX_DIR=/opt/summit-bot/index \
     SUMMIT_BOT_STATE_DIR=/var/lib/summit-bot \
     SUMMIT_BOT_METRICS_PORT=9108
+# The venv gets no pip or setuptools of its own (25 MB): the image's pip installs into it.
 RUN --mount=type=bind,from=build,source=/dist,target=/tmp/dist \
-    python -m venv /opt/venv \
-    && /opt/venv/bin/pip install /tmp/dist/summit_bot-*.whl
+    python -m venv --without-pip /opt/venv \
+    && pip --python /opt/venv/bin/python install /tmp/dist/summit_bot-*.whl
 COPY --from=build /opt/summit-bot/ /opt/summit-bot/
 RUN groupadd --system --gid 10001 summit \
     && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/summit-bot --create-home \

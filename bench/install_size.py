@@ -36,7 +36,7 @@ def du_mb(path: Path) -> float:
 
 
 def lean_venv(work: Path) -> Path:
-    from tests.deploy.dockerfile import WHEEL_DIR_IN_IMAGE, parse, runtime_pip_install
+    from tests.deploy.dockerfile import WHEEL_DIR_IN_IMAGE, parse, runtime_pip_install, runtime_venv_command
 
     dist = work / "dist"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--wheel-dir", str(dist), str(ROOT)],
@@ -45,9 +45,10 @@ def lean_venv(work: Path) -> Path:
     args = [str(wheel) if a.startswith(f"{WHEEL_DIR_IN_IMAGE}/") else a
             for a in runtime_pip_install(parse()["runtime"])]
     venv = work / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", *runtime_venv_command(parse()["runtime"]), str(venv)], check=True)
     env = {k: v for k, v in os.environ.items() if k not in ("PIP_NO_CACHE_DIR", "PYTHONPATH")}
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *args], check=True, env=env)
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q", *args],
+                   check=True, env=env)
     return venv
 
 

@@ -89,14 +89,25 @@ def parse(path: Path = DOCKERFILE) -> dict[str, Stage]:
 
 
 def runtime_pip_install(stage: Stage) -> list[str]:
-    """The arguments of the runtime stage's one `pip install` (what follows `pip install`)."""
+    """The arguments of the runtime stage's one `pip [--python VENV] install` (what follows `install`)."""
     commands = []
     for instruction in stage.all("RUN"):
         for part in instruction.arguments.split("&&"):
             words = shlex.split(part)
-            for i in range(len(words) - 1):
-                if words[i].endswith("pip") and words[i + 1] == "install":
-                    commands.append(words[i + 2:])
+            for i, word in enumerate(words):
+                if word.endswith("pip") and "install" in words[i + 1:i + 4]:
+                    commands.append(words[words.index("install", i) + 1:])
     if len(commands) != 1:
         raise AssertionError(f"the runtime stage should run one pip install, found {commands}")
     return commands[0]
+
+
+def runtime_venv_command(stage: Stage) -> list[str]:
+    """The `python -m venv ...` options of the runtime stage (without the target folder)."""
+    for instruction in stage.all("RUN"):
+        for part in instruction.arguments.split("&&"):
+            words = shlex.split(part)
+            if "venv" in words and "-m" in words:
+                start = words.index("venv") + 1
+                return [w for w in words[start:] if w.startswith("--")]
+    raise AssertionError("the runtime stage makes no venv")

@@ -23,7 +23,7 @@ from tests.conftest import CORPUS_DIR
 from tests.discord_app.helpers import bot_process, only_embed, quote_of, shown_text
 from tests.fake_discord import FakeDiscord
 
-from .dockerfile import APP_DIR_IN_IMAGE, WHEEL_DIR_IN_IMAGE, parse, runtime_pip_install
+from .dockerfile import APP_DIR_IN_IMAGE, WHEEL_DIR_IN_IMAGE, parse, runtime_pip_install, runtime_venv_command
 
 # Building a wheel and installing the base package into a fresh venv (its dependencies from the
 # registry, or pip's cache) is most of this module's time: a few minutes on a busy machine.
@@ -80,11 +80,13 @@ def lean(tmp_path_factory: pytest.TempPathFactory, settings: Settings, engine: E
                  for arg in runtime_pip_install(parse()["runtime"])]
     assert str(wheel) in arguments, arguments
     venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    # pip's cache is left on (the image sets PIP_NO_CACHE_DIR): wheels already downloaded are reused.
+    runtime = parse()["runtime"]
+    subprocess.run([sys.executable, "-m", "venv", *runtime_venv_command(runtime), str(venv)], check=True, timeout=120)
+    # As in the image: pip from outside installs into the venv (`pip --python`). pip's cache is left
+    # on (the image sets PIP_NO_CACHE_DIR): wheels already downloaded are reused.
     env = {k: v for k, v in os.environ.items() if k not in ("PIP_NO_CACHE_DIR", "PYTHONPATH")}
-    result = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *arguments],
-                            capture_output=True, text=True, env=env, timeout=900, check=False)
+    result = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
+                             "--quiet", *arguments], capture_output=True, text=True, env=env, timeout=900, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     # What the image copies from the build stage: the index and the ONNX export beside it.
     app_dir = root / APP_DIR_IN_IMAGE.strip("/")
@@ -109,11 +111,11 @@ def test_the_lean_venv_has_no_torch_nor_any_other_index_building_package(lean: L
     result = subprocess.run([str(lean.venv / "bin" / "python"), "-c", probe, *INDEX_EXTRA_ONLY],
                             capture_output=True, text=True, check=True, env={"PATH": os.environ["PATH"]})
     assert json.loads(result.stdout.replace("'", '"')) == []
-    listed = subprocess.run([str(lean.venv / "bin" / "python"), "-m", "pip", "list", "--format=json"],
-                            capture_output=True, text=True, check=True).stdout
+    listed = subprocess.run([sys.executable, "-m", "pip", "--python", str(lean.venv / "bin" / "python"), "list",
+                             "--format=json"], capture_output=True, text=True, check=True).stdout
     names = {p["name"].lower() for p in json.loads(listed)}
     assert "summit-bot" in names and "onnxruntime" in names
-    assert not names & {"torch", "sentence-transformers", "nvidia-cublas-cu12"}
+    assert not names & {"torch", "sentence-transformers", "nvidia-cublas-cu12", "pip", "setuptools"}
 
 
 def test_the_lean_install_answers_like_the_full_one_with_its_packaged_corpus(
