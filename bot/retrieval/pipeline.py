@@ -134,7 +134,7 @@ class Retriever:
         # Other names of the corpus's terms ("EE.UU.") are known names, but not indexed: BM25 ranked worse with them.
         corpus_text = " ".join([*documents, *(a for _, term in terms for a in term.aliases)])
         self._known_words = known_words(corpus_text)
-        self._places = PlaceNames(corpus_text)
+        self._places = PlaceNames(corpus_text, self._known_words)
         self._cognates = Cognates(self._known_words.words)
         self.frequencies = index.frequencies
         self._holds = passages_holding(index.passages, self.speakers)

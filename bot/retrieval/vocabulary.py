@@ -33,7 +33,7 @@ class CorpusWords:
 
 def known_words(text: str) -> CorpusWords:
     """The word forms of `text`, for `unknown_names` and `shared_words`; built once per index."""
-    words = frozenset(form for word in _WORD_RE.findall(text) for form in _forms(word))
+    words = frozenset(form for word in set(_WORD_RE.findall(text)) for form in _forms(word))
     return CorpusWords(words, frozenset(word[:5] for word in words if len(word) >= 5))
 
 
@@ -91,13 +91,17 @@ class PlaceNames:
     cover, whatever its case: people write names in lower case.
     """
 
-    def __init__(self, corpus_text: str) -> None:
+    def __init__(self, corpus_text: str, known: CorpusWords) -> None:
         from babel import Locale
 
-        folded = fold(corpus_text)
         names = {fold(name) for language in ("en", "es")
                  for code, name in Locale(language).territories.items() if len(code) == 2 and code.isalpha()}
-        foreign = sorted((n for n in names if not re.search(rf"\b{re.escape(n)}\b", folded)), key=len, reverse=True)
+        # Only a name all of whose words the corpus uses can occur in it; only those (a few) are looked for
+        # in the text, so a large corpus costs one look-up per name, not one pass over it per name.
+        candidates = [n for n in names if all(w in known for w in re.findall(r"\w+", n))]
+        folded = fold(corpus_text) if candidates else ""
+        found = {n for n in candidates if re.search(rf"\b{re.escape(n)}\b", folded)}
+        foreign = sorted(names - found, key=len, reverse=True)
         self._pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, foreign)) + r")\b") if foreign else None
 
     def in_text(self, text: str) -> list[str]:
