@@ -41,6 +41,14 @@ RUN --mount=type=bind,from=build,source=/dist,target=/tmp/dist \
     python -m venv --without-pip /opt/venv \
     && pip --python /opt/venv/bin/python install /tmp/dist/summit_bot-*.whl
 COPY --from=build /opt/summit-bot/ /opt/summit-bot/
+# Spanish questions are also searched as their English translation (Apertium: ~52 MB with its libraries;
+# blind held-out Spanish R@1 .68 -> .84). `--build-arg TRANSLATION=none` leaves it out (cognates only).
+ARG TRANSLATION=apertium
+# hadolint ignore=DL3008
+RUN if [ "${TRANSLATION}" = apertium ]; then \
+        apt-get update && apt-get install -y --no-install-recommends apertium-en-es \
+        && rm -rf /var/lib/apt/lists/*; \
+    fi
 RUN groupadd --system --gid 10001 summit \
     && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/summit-bot --create-home \
        --shell /usr/sbin/nologin summit
