@@ -50,6 +50,7 @@ _MENTION_RE = re.compile(r"@(everyone|here|[!&]?\d+)")
 _URL_RE = re.compile(r"^https?://[^\s<>]+$")
 _INDENTED_DASH_RE = re.compile(r"^\\(\s+)-", re.MULTILINE)
 _BOLD_ON, _BOLD_OFF = "\ue000", "\ue001"  # private-use markers: highlights survive escaping as these
+_BACKSLASH = "\ue002"  # a backslash set aside while discord.py escapes the rest
 
 Span = tuple[int, int]
 
@@ -59,7 +60,9 @@ Span = tuple[int, int]
 
 def escape(text: str) -> str:
     """`text` made inert: markdown escaped, every mention broken by a zero-width space."""
-    escaped = discord.utils.escape_markdown(text)
+    # discord.py escapes a link-shaped run ("[\\](a)") as a whole, leaving a backslash inside it bare (it then
+    # escapes the next character and vanishes): backslashes are set aside and escaped here, every one.
+    escaped = discord.utils.escape_markdown(text.replace("\\", _BACKSLASH)).replace(_BACKSLASH, "\\\\")
     escaped = _INDENTED_DASH_RE.sub(r"\1\\-", escaped)  # discord.py escapes "  - x" as "\  - x"
     return inert(escaped)
 
