@@ -54,9 +54,6 @@ class Signals:
             "asks_position": float(self.asks_position),
         }
 
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
 class Logistic:

@@ -32,7 +32,7 @@ class CorpusWords:
 
 
 def known_words(text: str) -> CorpusWords:
-    """The word forms of `text`, for `unknown_names` and `shared_words`; built once per index."""
+    """The word forms of `text`, for `unknown_names` and `unknown_words`; built once per index."""
     words = frozenset(form for word in set(_WORD_RE.findall(text)) for form in _forms(word))
     return CorpusWords(words, frozenset(word[:5] for word in words if len(word) >= 5))
 
@@ -52,16 +52,6 @@ def unknown_names(question: str, known: CorpusWords) -> list[str]:
         if base and base not in known and not (parts and all(part in known for part in parts)):
             found.append(word)
     return found
-
-
-def shared_words(question: str, known: CorpusWords) -> list[str]:
-    """Words of the question (four letters or more) the corpus uses, or shares a five-letter stem with.
-
-    The stem match lets Spanish cognates count ("migrantes" → "migrants", "reintegración" →
-    "reintegration"): it is how a Spanish question shows it is about the corpus at all.
-    """
-    return [word for word in _WORD_RE.findall(question)
-            if len(base := _forms(word)[0]) >= 4 and (base in known or (len(base) >= 5 and base[:5] in known.stems))]
 
 
 _TOKEN_RE = re.compile(r"[^\W_][\w'’-]*")
