@@ -1,4 +1,5 @@
-"""Spanish questions are also searched in English when Apertium is installed; a failing translator is dropped."""
+"""Spanish questions are also searched in English when Apertium is installed; a failing translator rests, then
+starts afresh."""
 
 from __future__ import annotations
 
@@ -32,16 +33,50 @@ def test_a_spanish_question_finds_its_passage_through_its_translation(engine: En
     assert answer.citations[0].passage.id.endswith("#p2")
 
 
-def test_a_translator_that_stalls_is_given_up_and_questions_go_on() -> None:
-    stalled = Translator([sys.executable, "-c", "import time; time.sleep(60)"], timeout=0.2, start_timeout=0.2)
-    assert stalled.translate("hola") is None
-    assert not stalled.available
-    assert stalled.translate("otra vez") is None  # no second wait
+# Stalls the first time it is started (leaving a mark), then echoes each null-terminated line upper-cased.
+_STALLS_ONCE = """
+import os, sys, time
+mark = sys.argv[1]
+if not os.path.exists(mark):
+    open(mark, "w").close()
+    time.sleep(60)
+buffer = b""
+while True:
+    chunk = os.read(0, 65536)
+    if not chunk:
+        break
+    buffer += chunk
+    while b"\\0" in buffer:
+        line, buffer = buffer.split(b"\\0", 1)
+        os.write(1, line.strip().upper() + b"\\0")
+"""
 
 
-def test_a_translator_that_exits_is_given_up() -> None:
-    gone = Translator([sys.executable, "-c", "pass"], timeout=5, start_timeout=5)
-    assert gone.translate("hola") is None and not gone.available
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_translator_that_stalls_rests_without_waiting_again_then_starts_afresh(tmp_path: Path) -> None:
+    clock = Clock()
+    command = [sys.executable, "-c", _STALLS_ONCE, str(tmp_path / "started")]
+    translator = Translator(command, timeout=0.3, start_timeout=0.3, retry_after=30, clock=clock)
+    try:
+        assert translator.translate("hola") is None and translator.failures == 1
+        assert translator.translate("otra vez") is None and translator.failures == 1  # resting: no second wait
+        clock.now = 31  # the rest is over: a fresh pipeline answers
+        assert translator.translate("otra vez") == "OTRA VEZ"
+        assert translator.available and translator.failures == 1
+    finally:
+        translator.close()
+
+
+def test_a_translator_that_exits_rests_and_questions_go_on() -> None:
+    gone = Translator([sys.executable, "-c", "pass"], timeout=5, start_timeout=5, clock=Clock())
+    assert gone.translate("hola") is None and gone.resting and gone.failures == 1
 
 
 def test_without_apertium_nothing_is_translated(tmp_path: Path) -> None:

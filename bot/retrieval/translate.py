@@ -21,7 +21,8 @@ import shlex
 import shutil
 import subprocess
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ MODES_DIR = Path("/usr/share/apertium/modes")
 PAIR = "spa-eng"
 TIMEOUT = 2.0  # seconds a translation may take before the translator is given up
 START_TIMEOUT = 15.0  # the first one also loads the pipeline's dictionaries (~0.4 s on an idle machine)
+RETRY_AFTER = 60.0  # seconds without translation after a failure or stall, then a fresh pipeline is tried
 _ESCAPE_RE = re.compile(r"([\^$\[\]/\\@<>{}*#+~])")
 _UNKNOWN_MARK_RE = re.compile(r"[*#@](?=\w)")
 
@@ -50,16 +52,25 @@ def apertium_pipeline(pair: str = PAIR, modes_dir: Path = MODES_DIR) -> list[str
 
 
 class Translator:
-    """A running translation pipeline; thread-safe; gives up for good after one failure or stall."""
+    """A running translation pipeline; thread-safe.
+
+    A failure or stall (a busy machine can make one) stops the pipeline and rests translation for
+    `retry_after` seconds, Spanish questions meanwhile using cognates only; the next question after
+    that starts a fresh pipeline. One bad moment never turns translation off for the process's life.
+    """
 
     def __init__(self, command: Sequence[str] | None, *, timeout: float = TIMEOUT,
-                 start_timeout: float = START_TIMEOUT) -> None:
+                 start_timeout: float = START_TIMEOUT, retry_after: float = RETRY_AFTER,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._command = list(command) if command else None
         self._timeout = timeout
         self._start_timeout = start_timeout
+        self._retry_after = retry_after
+        self._clock = clock
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
-        self._broken = self._command is None
+        self._resting_until: float | None = None
+        self.failures = 0
 
     @classmethod
     def apertium(cls) -> Translator:
@@ -67,18 +78,26 @@ class Translator:
 
     @property
     def available(self) -> bool:
-        return not self._broken
+        """Installed (a pipeline to run), whether or not it is resting after a failure."""
+        return self._command is not None
+
+    @property
+    def resting(self) -> bool:
+        return self._resting_until is not None and self._clock() < self._resting_until
 
     def translate(self, text: str) -> str | None:
-        """`text` in English, or None when no translation can be had."""
+        """`text` in English, or None when no translation can be had now."""
         with self._lock:
-            if self._broken:
+            if self._command is None or self.resting:
                 return None
             try:
                 return self._translate(" ".join(text.split()))
             except (OSError, ValueError, TimeoutError) as exc:
-                log.warning("Spanish translation is off from now on (%s); Spanish questions use cognates only", exc)
-                self._give_up()
+                self.failures += 1
+                log.warning("Spanish translation failed (%s): resting it %.0f s, Spanish questions use cognates "
+                            "only meanwhile", exc, self._retry_after)
+                self._resting_until = self._clock() + self._retry_after
+                self.close()
                 return None
 
     def _translate(self, text: str) -> str:
@@ -103,10 +122,6 @@ class Translator:
             out += chunk
         translated = out[:-1].decode("utf-8", errors="replace")
         return _UNKNOWN_MARK_RE.sub("", re.sub(r"\\(.)", r"\1", translated)).strip()
-
-    def _give_up(self) -> None:
-        self._broken = True
-        self.close()
 
     def close(self) -> None:
         process, self._process = self._process, None
