@@ -14,24 +14,25 @@ from bot.engine import Engine
 from bot.settings import Settings
 from tests.conftest import make_settings
 
-from .load import HEARTBEAT_MS, Report
+from .load import Report
 
 USERS, ASKS, MENTIONS = 20, 60, 20  # the CI load (bench/discord_load.py runs 200 from 50 users)
 WINDOW = 0.6  # 100 questions a second, the rate of 200 in 2 s
-MAX_LOOP_LAG_MS = 750  # generous for a busy shared machine; a blocked loop shows as seconds
-MAX_HEARTBEAT_GAP_MS = HEARTBEAT_MS * 1.75
 
 
 def assert_healthy(report: Report, settings: Settings, *, resumes: int = 0) -> None:
-    """Nothing lost, late or doubled; the loop kept turning and heartbeating; at most the cap ran at once."""
+    """Nothing lost, late or doubled; the loop kept heartbeating; at most the cap ran at once.
+
+    Counted in events, not milliseconds of a busy machine: acknowledgements past Discord's 3 s deadline,
+    heartbeats skipped (a whole interval without one: what makes Discord drop a connection), new sessions.
+    Loop lag and heartbeat gaps are in the figures, for reading."""
     figures = report.figures()
     assert report.acked == report.asks and report.late_acks == 0, figures
     assert report.answered == report.asks + report.mentions and report.lost == 0, (figures, report.lost_ids)
     assert report.duplicated == 0, figures
     assert report.identifies == 0 and report.resumes == resumes, figures  # never a new session
     assert 1 <= report.peak_answers <= settings.max_concurrent_answers, figures
-    assert report.worst_loop_lag_ms < MAX_LOOP_LAG_MS, figures
-    assert report.heartbeats >= 2 and report.max_heartbeat_gap_ms < MAX_HEARTBEAT_GAP_MS, figures
+    assert report.heartbeats >= 2 and report.skipped_heartbeats == 0, figures
 
 
 def bot_settings(settings: Settings, root: Path, **overrides: object) -> Settings:

@@ -287,6 +287,7 @@ class Report:
     max_heartbeat_gap_ms: float
     heartbeat_interval_ms: int
     heartbeats: int
+    skipped_heartbeats: int
     resumes: int
     identifies: int
     peak_answers: int
@@ -315,6 +316,7 @@ class Report:
             "worst loop lag ms": round(self.worst_loop_lag_ms, 1),
             "max heartbeat gap ms": round(self.max_heartbeat_gap_ms, 1),
             "heartbeat interval ms": self.heartbeat_interval_ms, "heartbeats": self.heartbeats,
+            "skipped heartbeats": self.skipped_heartbeats,
             "resumes": self.resumes, "identifies": self.identifies, "peak concurrent answers": self.peak_answers,
             "wall s": round(self.wall_s, 2),
             "clicks": self.clicks, "clicks acked": self.clicks_acked, "clicks late": self.clicks_late,
@@ -324,21 +326,24 @@ class Report:
         }
 
 
-def heartbeat_gaps(fake: FakeDiscord, since: float) -> tuple[int, float]:
-    """Heartbeats received after `since`, and the largest gap between two on one connection (seconds).
+def heartbeat_gaps(fake: FakeDiscord, since: float) -> tuple[int, float, int]:
+    """Heartbeats received after `since`, the largest gap between two on one connection (seconds), and
+    how many beats were skipped: whole intervals in which a connection sent none (a blocked loop).
 
     The gap before the first beat after `since` counts too, so a loop stalled from the start shows.
     """
     last: dict[int, float] = {}
-    gap, count = 0.0, 0
+    gap, count, skipped = 0.0, 0, 0
+    interval = fake.heartbeat_interval / 1000
     for beat in fake.heartbeat_log:
         previous = last.get(beat.connection_id)
         if beat.at >= since:
             count += 1
             if previous is not None:
                 gap = max(gap, beat.at - previous)
+                skipped += max(0, int((beat.at - previous) // interval) - 1)
         last[beat.connection_id] = beat.at
-    return count, gap
+    return count, gap, skipped
 
 
 async def measure(fake: FakeDiscord, engine: Engine, users: Sequence[int], *, asks: int, mentions: int = 0,
@@ -370,7 +375,7 @@ async def measure(fake: FakeDiscord, engine: Engine, users: Sequence[int], *, as
     results = [(s, o) for s, o in everything if s.kind != "click"]
     clicked = [(s, o) for s, o in everything if s.kind == "click"]
     click_ack_ms = [(o.acked_at - s.at) * 1000 for s, o in clicked if o.acked_at is not None]
-    beats, gap = heartbeat_gaps(fake, started)
+    beats, gap, skipped = heartbeat_gaps(fake, started)
     ack_ms = [(o.acked_at - s.at) * 1000 for s, o in results if s.kind == "ask" and o.acked_at is not None]
     first = [(s, o.replies[0][0] - s.at) for s, o in results if o.answered]
     return Report(
@@ -388,6 +393,7 @@ async def measure(fake: FakeDiscord, engine: Engine, users: Sequence[int], *, as
         max_heartbeat_gap_ms=gap * 1000,
         heartbeat_interval_ms=fake.heartbeat_interval,
         heartbeats=beats,
+        skipped_heartbeats=skipped,
         resumes=fake.resume_count - resumes,
         identifies=fake.identify_count - identifies,
         peak_answers=probe.peak,
