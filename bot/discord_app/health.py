@@ -6,12 +6,12 @@ otherwise (the figures are not secret, but nobody outside the machine needs them
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 log = logging.getLogger(__name__)
@@ -39,48 +39,83 @@ class Health:
 
 
 class HealthServer:
-    """The HTTP endpoints; `start` binds, `stop` closes (both idempotent)."""
+    """The HTTP endpoints; `start` binds, `stop` closes (both idempotent).
+
+    A small HTTP/1.x responder on asyncio streams, made to survive a hostile or broken client: a request
+    must arrive whole (request line and headers, at most `MAX_HEAD_BYTES`) within `HEAD_TIMEOUT` seconds,
+    every response closes its connection, and at most `MAX_CONNECTIONS` are open at once: beyond that a
+    new connection is closed at once, so half-sent requests can never pile up to the process's open-file
+    limit (which would starve Discord's own connections).
+    """
+
+    MAX_CONNECTIONS = 32
+    HEAD_TIMEOUT = 5.0
+    MAX_HEAD_BYTES = 8192
 
     def __init__(self, health: Callable[[], Health], registry: CollectorRegistry, host: str, port: int) -> None:
         self._health = health
         self._registry = registry
         self.host, self._port = host, port
-        self._runner: web.AppRunner | None = None
+        self._server: asyncio.Server | None = None
+        self._open: set[asyncio.StreamWriter] = set()
+        self.refused = 0  # connections closed unserved because `MAX_CONNECTIONS` were open
+        self.timed_out = 0  # connections closed because their request did not arrive in time
 
     @property
     def port(self) -> int:
         """The bound port (useful when asked for port 0)."""
-        if self._runner is not None:
-            for address in self._runner.addresses:
-                return int(address[1])
+        if self._server is not None:
+            for sock in self._server.sockets:
+                return int(sock.getsockname()[1])
         return self._port
 
     async def start(self) -> None:
-        if self._runner is not None:
+        if self._server is not None:
             return
-        app = web.Application()
-        app.router.add_get("/healthz", self._healthz)
-        app.router.add_get("/metrics", self._metrics)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self.host, self._port).start()
-        except OSError:
-            await runner.cleanup()
-            raise
-        self._runner = runner
+        self._server = await asyncio.start_server(self._serve, self.host, self._port, limit=self.MAX_HEAD_BYTES)
         log.info("health and metrics on http://%s:%d (/healthz, /metrics)", self.host, self.port)
 
     async def stop(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.close()
+        for writer in list(self._open):
+            writer.close()
+        await server.wait_closed()
 
-    async def _healthz(self, _request: web.Request) -> web.Response:
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if len(self._open) >= self.MAX_CONNECTIONS:
+            self.refused += 1
+            writer.close()
+            return
+        self._open.add(writer)
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.HEAD_TIMEOUT)
+            status, content_type, body = self._respond(head)
+            reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
+                      503: "Service Unavailable"}[status]
+            writer.write(f"HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\n"
+                         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode("ascii") + body)
+            await asyncio.wait_for(writer.drain(), self.HEAD_TIMEOUT)
+        except TimeoutError:
+            self.timed_out += 1
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
+            pass  # a client that went away or sent too much: nothing to answer
+        finally:
+            self._open.discard(writer)
+            writer.close()
+
+    def _respond(self, head: bytes) -> tuple[int, str, bytes]:
+        parts = head.split(b"\r\n", 1)[0].split()
+        if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
+            return 400, "text/plain", b"bad request\n"
+        method, target = parts[0], parts[1].split(b"?", 1)[0]
+        if target not in (b"/healthz", b"/metrics"):
+            return 404, "text/plain", b"not found\n"
+        if method != b"GET":
+            return 405, "text/plain", b"method not allowed\n"
+        if target == b"/metrics":
+            return 200, CONTENT_TYPE_LATEST, generate_latest(self._registry)
         health = self._health()
-        return web.Response(text=json.dumps(health.to_dict()), status=200 if health.ok else 503,
-                            content_type="application/json")
-
-    async def _metrics(self, _request: web.Request) -> web.Response:
-        body = generate_latest(self._registry)
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return (200 if health.ok else 503), "application/json", json.dumps(health.to_dict()).encode()

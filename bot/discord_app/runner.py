@@ -11,6 +11,8 @@ import asyncio
 import logging
 import signal
 import sys
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -53,6 +55,38 @@ class RedactSecret(logging.Filter):
         return True
 
 
+class RepeatLimit(logging.Filter):
+    """Lets the same message (its template and logger) through at most once per `interval` seconds.
+
+    A fault that repeats in a tight loop (asyncio's "socket.accept() out of system resource" when the
+    process runs out of open files logs ~15,000 times a second) must not flood the log: the first is
+    logged, later ones within the interval are counted, and the next one let through says how many.
+    """
+
+    def __init__(self, interval: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._interval, self._clock = interval, clock
+        self._last: dict[tuple[str, str], float] = {}
+        self._held: dict[tuple[str, str], int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        key = (record.name, str(record.msg))
+        now = self._clock()
+        last = self._last.get(key)
+        if last is not None and now - last < self._interval:
+            self._held[key] = self._held.get(key, 0) + 1
+            return False
+        self._last[key] = now
+        held = self._held.pop(key, 0)
+        if held:
+            record.msg = f"{record.msg} [{held} more like this in the last {self._interval:.0f} s not logged]"
+        if len(self._last) > 10_000:  # bounded, whatever the variety of messages
+            self._last.clear()
+        return True
+
+
 def configure_logging(settings: Settings, secret: str) -> None:
     """Levels for `bot` and `discord`, timestamps on the console, and the token redacted everywhere.
 
@@ -63,8 +97,9 @@ def configure_logging(settings: Settings, secret: str) -> None:
     root = logging.getLogger()
     if not root.handlers:
         root.addHandler(logging.StreamHandler(sys.stderr))
-    redactor = RedactSecret(secret)
+    redactor, repeats = RedactSecret(secret), RepeatLimit()
     for handler in root.handlers:
+        handler.addFilter(repeats)
         handler.addFilter(redactor)
         if type(handler) is logging.StreamHandler:
             handler.setFormatter(logging.Formatter(LOG_FORMAT))

@@ -4,7 +4,9 @@ back, and every counter moves by exactly what the test did."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import os
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -171,3 +173,55 @@ def test_health_command_without_a_fixed_port_says_why_it_cannot_check(tmp_path: 
         result = subprocess.run([sys.executable, "-m", "bot", "health"], env=env, cwd=tmp_path, capture_output=True,
                                 text=True, timeout=60, check=False)
         assert result.returncode == 2 and expected in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_half_sent_requests_are_capped_and_closed_and_healthz_answers_again(
+        served: tuple[FakeDiscord, SummitBot]) -> None:
+    """A client that opens connections and never finishes its request (the open-file exhaustion probe): beyond
+    the cap each is closed at once, the rest when their head does not arrive in time, then /healthz answers."""
+    _, bot = served
+    server = bot.health_server
+    assert server is not None
+    server.HEAD_TIMEOUT = 0.5  # type: ignore[misc]  # this server's setting, shortened for the test
+    cap = server.MAX_CONNECTIONS
+    streams = []
+    try:
+        for _ in range(cap + 8):
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # no blank line: the head never ends
+            with contextlib.suppress(ConnectionResetError):  # already closed by the server
+                await writer.drain()
+            streams.append((reader, writer))
+
+        async def closed_unanswered(reader: asyncio.StreamReader) -> bool:
+            try:
+                return await asyncio.wait_for(reader.read(), timeout=10) == b""
+            except ConnectionResetError:
+                return True
+
+        closed = [await closed_unanswered(reader) for reader, _ in streams]
+        assert all(closed)  # every one closed by the server, none answered
+        assert server.refused == 8 and server.timed_out == cap
+    finally:
+        for _, writer in streams:
+            writer.close()
+    assert (await _get(bot, "/healthz"))[0] == 200
+    status, _ = await _get(bot, "/nothing-here")
+    assert status == 404
+
+
+def test_a_repeated_error_is_logged_once_a_minute_with_a_count_of_the_rest() -> None:
+    from bot.discord_app.runner import RepeatLimit
+
+    now = [0.0]
+    limit = RepeatLimit(interval=60, clock=lambda: now[0])
+
+    def record(message: str) -> logging.LogRecord:
+        return logging.LogRecord("asyncio", logging.ERROR, __file__, 1, message, None, None)
+
+    passed = [limit.filter(record("socket.accept() out of system resource")) for _ in range(15_000)]
+    assert passed.count(True) == 1
+    assert limit.filter(record("another fault"))  # other messages are not held back
+    now[0] = 61
+    later = record("socket.accept() out of system resource")
+    assert limit.filter(later) and "14999 more like this" in later.getMessage()
