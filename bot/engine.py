@@ -153,6 +153,16 @@ class Engine:
         hits = cite_every_article(found_hits, state.retriever, found.query, stable_order(state.articles.values()), k)
         return build_answer(cleaned, hits, state.articles, confidence, searched_for=found.query)
 
+    def passages(self, query: str, k: int) -> tuple[Citation, ...]:
+        """The `k` passages nearest `query`, best first, highlighted: what More and the closest passages show.
+
+        Retrieval only: nothing is decided (the answer they page through was decided when it was given).
+        """
+        cleaned = clean_question(query, max_chars=self.settings.max_question_chars)
+        state = self._state
+        hits = state.retriever.search(cleaned, max(1, min(k, len(state.index))))
+        return build_answer(cleaned, hits, state.articles, "none").citations
+
     def context(self, ref: str) -> tuple[Citation, ...] | None:
         """The passage a `passage_ref` names with the ones before and after it; None if the corpus lost it."""
         state = self._state

@@ -13,6 +13,7 @@ import html
 import json
 import math
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -189,8 +190,30 @@ def build_report(conn: Connection, *, since: dt.datetime, until: dt.datetime, gu
 ENGLISH = texts("en")
 
 
+def terminal_safe(text: str) -> str:
+    """`text` with what a terminal would act on shown as escapes instead: control characters (escape
+    sequences, NUL, newlines that would forge report lines) and invisible format characters (a right-to-left
+    override); what people typed stays readable, none of it reaches the terminal as a command."""
+    return "".join(
+        ch if unicodedata.category(ch) not in _UNSAFE_CATEGORIES else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
+
+
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+
 def render_text(report: Report, t: Texts = ENGLISH) -> str:
-    """The report as plain text, its framing in the language of `t` (the questions as people asked them)."""
+    """The report as plain text, its framing in the language of `t`; the questions and comments as people typed
+    them, made `terminal_safe`."""
+    return terminal_safe_lines(_render_text(report, t))
+
+
+def terminal_safe_lines(text: str) -> str:
+    return "\n".join(terminal_safe(line) for line in text.split("\n"))
+
+
+def _render_text(report: Report, t: Texts = ENGLISH) -> str:
     scope = (t._("server {id}", id=report.guild_id) if report.guild_id is not None else t._("all servers"))
     lines = [t._("Questions from {since} to {until} UTC ({scope})", since=report.since, until=report.until,
                  scope=scope), ""]
@@ -216,16 +239,18 @@ def render_text(report: Report, t: Texts = ENGLISH) -> str:
     lines += ["", t._("Voted down:")]
     for d in report.down_voted:
         shown = t._("shown: {passages}", passages=", ".join(d.passage_ids) or "-")
-        lines.append(f"  {d.down}↓ {d.up}↑  {d.question}  [{names.get(d.confidence, d.confidence)}] {shown}")
-        lines += [f"      “{c}”" for c in d.comments]
+        lines.append(f"  {d.down}↓ {d.up}↑  {terminal_safe(d.question)}  [{names.get(d.confidence, d.confidence)}] "
+                     f"{shown}")
+        lines += [f"      “{terminal_safe(c)}”" for c in d.comments]
     if not report.down_voted:
         lines.append(none)
     return "\n".join(lines)
 
 
 def _group_line(group: Group, t: Texts = ENGLISH) -> str:
-    also = "  " + t._("(also: {wordings})", wordings="; ".join(group.wordings)) if group.wordings else ""
-    return f"  {group.count:>4}×  {group.question}{also}"
+    also = ("  " + t._("(also: {wordings})", wordings="; ".join(map(terminal_safe, group.wordings)))
+            if group.wordings else "")
+    return f"  {group.count:>4}×  {terminal_safe(group.question)}{also}"
 
 
 # -- HTML ----------------------------------------------------------------------------------------

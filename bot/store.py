@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import queue
 import secrets
 import threading
@@ -252,8 +253,14 @@ def database_url(settings: Settings) -> str:
     return f"sqlite:///{settings.state_dir / DATABASE_FILE}"
 
 
+CONNECT_TIMEOUT = 5  # seconds to connect to PostgreSQL (the handshake included) or wait for a pooled connection
+STATEMENT_TIMEOUT_MS = 10_000  # PostgreSQL cancels a statement running longer
+READ_TIMEOUT = 20.0  # seconds a report read (/stats) may take before the asker is told to try later
+
+
 def open_engine(url: str) -> Engine:
-    """A SQLAlchemy engine; SQLite gets WAL, a 2 s busy timeout and foreign-key checks."""
+    """A SQLAlchemy engine; SQLite gets WAL, a 2 s busy timeout and foreign-key checks; PostgreSQL connect and
+    statement timeouts, so a server that accepts connections but never answers cannot hold a thread forever."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 2.0, "check_same_thread": False})
 
@@ -268,7 +275,11 @@ def open_engine(url: str) -> Engine:
                 cursor.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=True, pool_timeout=CONNECT_TIMEOUT, connect_args={
+        "connect_timeout": CONNECT_TIMEOUT, "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+        "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 5, "keepalives_count": 3,
+        "tcp_user_timeout": STATEMENT_TIMEOUT_MS,
+    })
 
 
 # -- the store -----------------------------------------------------------------------------------
@@ -295,6 +306,9 @@ class Store:
         self.failures = 0  # failed operations since start (the bot's metrics read it)
         self._thread: threading.Thread | None = None
         self._last_prune: dt.datetime | None = None
+        # Reads (reports, /stats) on threads of their own: a slow or stuck database never takes the
+        # threads that answer questions.
+        self._reads = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="question-store-read")
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -308,19 +322,31 @@ class Store:
         if not settings.question_log:
             log.info("question log is off (SUMMIT_BOT_QUESTION_LOG=off): nothing is recorded")
             return cls.disabled()
+        store = cls.try_open(settings)
+        if store is None:
+            return cls.disabled()
+        return store
+
+    @classmethod
+    def try_open(cls, settings: Settings) -> Store | None:
+        """The store, migrated, its worker started; None (logged) when the database cannot be reached or used now.
+
+        Bounded: a database that does not answer is given up after `CONNECT_TIMEOUT` seconds. A new SQLite
+        file is made readable by its owner only (questions are users' words).
+        """
         url = database_url(settings)
         engine: Engine | None = None
         try:
             secret = load_secret(settings.state_dir)
             if url.startswith("sqlite:///"):
-                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+                _private_file(Path(url.removeprefix("sqlite:///")))
             engine = open_engine(url)
             migrate(engine)
         except (OSError, sa.exc.SQLAlchemyError, StoreError) as exc:
             log.warning("question store unavailable, answering without recording: %s", _reason(exc))
             if engine is not None:
                 engine.dispose()
-            return cls.disabled()
+            return None
         store = cls(engine, secret, retention_days=settings.retention_days)
         store.start()
         return store
@@ -343,6 +369,7 @@ class Store:
                 self._queue.put(None, timeout=timeout)
             self._thread.join(timeout)
             self._thread = None
+        self._reads.shutdown(wait=False, cancel_futures=True)
         if self.engine is not None:
             self.engine.dispose()
 
@@ -425,6 +452,10 @@ class Store:
         except (sa.exc.SQLAlchemyError, OSError) as exc:
             raise StoreError(_reason(exc)) from exc
 
+    def read_later(self, job: Callable[[Connection], T]) -> concurrent.futures.Future[T]:
+        """`read` on the store's own reading threads; await it with a timeout (`READ_TIMEOUT`)."""
+        return self._reads.submit(self.read, job)
+
     # -- the worker ------------------------------------------------------------------------
 
     def _work(self) -> None:
@@ -489,6 +520,17 @@ class Store:
             with self._report_lock:
                 kinds, self._reported = sorted(self._reported), set()
             log.warning("question store writes work again (after: %s)", ", ".join(kinds))
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file readable and writable by its owner only (SQLite gives its -wal and -shm files
+    the same mode); an existing one keeps its data and loses any access by group and others."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
 
 
 def _counts(conn: Connection, message_id: int) -> VoteCounts:

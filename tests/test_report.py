@@ -202,3 +202,25 @@ def test_the_text_report_in_spanish(filled: Path, settings: Settings) -> None:
     assert "Confianza: alta 36\u00a0% (4), media 27\u00a0% (3), ninguna 36\u00a0% (4)" in text
     assert "Votos: 3 a favor, 2 en contra" in text
     assert "(también: What was proposed by Maduro?)" in text  # the questions as people asked them
+
+
+def test_the_text_report_shows_control_characters_typed_by_members_as_escapes(tmp_path: Path) -> None:
+    """A 👎 comment or question with escape sequences, NUL, a right-to-left override or newlines: the terminal
+    receives none of them (no title change, clear screen or colours), and no forged report line."""
+    from bot.report import build_report, render_text
+
+    store = Store.open(make_settings(tmp_path))
+    hostile = "\x1b]0;owned\x07\x1b[2J\x1b[31mred\x00 \u202eevil\nVoted down:\n  99↓ forged"
+    try:
+        store.record(QuestionRecord(hostile, None, "none", SHOWN, 5, "x", guild_id=G1, message_id=1))
+        store.vote(1, "x", -1).result(10)
+        store.comment(1, "x", hostile).result(10)
+        store.flush()
+        now = utcnow()
+        text = render_text(store.read(lambda conn: build_report(
+            conn, since=now - dt.timedelta(days=1), until=now + dt.timedelta(seconds=1))))
+    finally:
+        store.close()
+    assert not [ch for ch in text if ch != "\n" and (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or ch == "\u202e")]
+    assert "\\x1b]0;owned" in text and "\\u202e" in text  # shown, not acted on
+    assert not [line for line in text.split("\n") if line.startswith("  99↓ forged")]

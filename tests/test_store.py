@@ -309,3 +309,50 @@ def test_a_bot_killed_mid_write_leaves_a_sound_database(tmp_path: Path) -> None:
     store.flush()
     assert rows(store, questions)[-1]["question"] == "after the crash"
     store.close()
+
+
+def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    config = make_settings(tmp_path)
+    store = Store.open(config)
+    try:
+        store.record(record(store))
+        store.flush()
+    finally:
+        store.close()
+    database = config.state_dir / DATABASE_FILE
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    for sidecar in database.parent.glob(f"{DATABASE_FILE}-*"):  # -wal and -shm, while they exist
+        assert stat.S_IMODE(sidecar.stat().st_mode) & 0o077 == 0, sidecar
+
+
+def test_a_database_server_that_accepts_connections_but_never_answers_is_given_up(tmp_path: Path) -> None:
+    """The probe: a listener that takes the connection and says nothing. Opening gives up (connect timeout)
+    instead of hanging; the caller gets None and answers go on unrecorded."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])  # held open, never answered
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        port = listener.getsockname()[1]
+        config = make_settings(tmp_path, database_url=f"postgresql://bot@127.0.0.1:{port}/questions")
+        assert Store.try_open(config) is None
+        assert accepted  # it did reach the silent server, and gave up on it
+    finally:
+        stop.set()
+        thread.join(5)
+        for conn in accepted:
+            conn.close()
+        listener.close()

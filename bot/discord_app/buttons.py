@@ -23,7 +23,8 @@ import datetime as dt
 import logging
 import math
 import re
-from typing import Any
+import unicodedata
+from typing import Any, ClassVar
 
 import discord
 from discord import ui
@@ -32,11 +33,14 @@ from bot.answer import Answer, Citation
 from bot.catalog import passage_ref
 from bot.framing import ENGLISH
 from bot.i18n import N_, Texts
+from bot.question import QuestionError
 from bot.store import StoreError, VoteCounts
 
 from . import render
-from .respond import NO_MENTIONS
+from .replies import error_text, restarting_text, slow_down
+from .respond import NO_MENTIONS, send_private
 from .translator import interaction_texts
+from .work import ShuttingDown
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,8 @@ WHY_THANKS = N_("Thanks, whoever runs this bot will read it.")
 WHY_UNSAVED = N_("Thanks! I could not save that just now; please try again in a while.")
 NOT_YOURS = N_("Only the person who asked, or a member with Manage Messages, can delete this answer.")
 NO_MORE = N_("There are no more passages for this question.")
+UNREADABLE = N_("I can no longer read this answer's question (its embed was removed). Ask the question again "
+                "for a fresh answer.")
 
 PAGE_SIZE = render.MAX_PASSAGES
 MAX_PAGES = 5  # More goes as far as the 15th passage
@@ -118,10 +124,56 @@ def _question(interaction: discord.Interaction[Any]) -> tuple[str, str]:
     return render.asked_in(message.embeds[0])
 
 
+# -- what every button shares ---------------------------------------------------------------------
+
+
+class Guarded:
+    """The base of every button here (mixed in before `ui.DynamicItem`): the one error handler for clicks.
+
+    `callback` runs the button's `act` as tracked work (refused politely while the bot is stopping), charges
+    a click that searches (`searches`) to the clicker's question budget like a question, and turns any
+    failure into a private, polite reply and a log line, so that no click is left on "thinking…".
+    """
+
+    searches: ClassVar[bool] = False
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: ui.Item[Any],
+                             match: re.Match[str], /) -> Any:
+        return cls.from_match(match)
+
+    async def act(self, interaction: discord.Interaction[Any]) -> None:
+        raise NotImplementedError
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot = _bot(interaction)
+        t = interaction_texts(interaction)
+        try:
+            async with bot.work.track(interaction):
+                retry_after = bot.limiter.hit(interaction.user.id) if self.searches else None
+                if retry_after is not None:
+                    await send_private(interaction, slow_down(retry_after, t))
+                    return
+                await self.act(interaction)
+        except ShuttingDown:
+            await send_private(interaction, restarting_text(t))
+        except QuestionError as exc:
+            log.info("click %s refused: %s", interaction.id, exc)
+            await send_private(interaction, exc.message(t))
+        except Exception:
+            custom_id = (interaction.data or {}).get("custom_id", "?")
+            log.exception("click on %s failed (interaction %s)", custom_id, interaction.id)
+            await send_private(interaction, error_text(t))
+
+
 # -- votes ---------------------------------------------------------------------------------------
 
 
-class VoteButton(ui.DynamicItem[ui.Button[Any]], template=r"sb:vote:(?P<value>up|down)"):
+class VoteButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=r"sb:vote:(?P<value>up|down)"):
     def __init__(self, value: str, count: int = 0) -> None:
         self.value = 1 if value == "up" else -1
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, emoji=UP if self.value == 1 else DOWN,
@@ -131,12 +183,7 @@ class VoteButton(ui.DynamicItem[ui.Button[Any]], template=r"sb:vote:(?P<value>up
     def from_match(cls, match: re.Match[str]) -> VoteButton:
         return cls(match["value"])
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: ui.Item[Any],
-                             match: re.Match[str], /) -> VoteButton:
-        return cls.from_match(match)
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def act(self, interaction: discord.Interaction[Any]) -> None:
         if not await _usable(interaction) or interaction.message is None:
             return
         bot = _bot(interaction)
@@ -165,7 +212,7 @@ class VoteButton(ui.DynamicItem[ui.Button[Any]], template=r"sb:vote:(?P<value>up
         await _private(interaction, text, view=view)
 
 
-class WhyButton(ui.DynamicItem[ui.Button[Any]], template=r"sb:why:(?P<message>\d+)"):
+class WhyButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=r"sb:why:(?P<message>\d+)"):
     def __init__(self, message_id: int, t: Texts = ENGLISH) -> None:
         self.message_id = message_id
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(WHY),
@@ -175,12 +222,7 @@ class WhyButton(ui.DynamicItem[ui.Button[Any]], template=r"sb:why:(?P<message>\d
     def from_match(cls, match: re.Match[str]) -> WhyButton:
         return cls(int(match["message"]))
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: ui.Item[Any],
-                             match: re.Match[str], /) -> WhyButton:
-        return cls.from_match(match)
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def act(self, interaction: discord.Interaction[Any]) -> None:
         modal = WhyModal(self.message_id, interaction_texts(interaction))
         modal.stop()  # not kept in memory: its submission is handled by `submit_why`, also after a restart
         await interaction.response.send_modal(modal)
@@ -205,7 +247,9 @@ async def submit_why(interaction: discord.Interaction[Any]) -> bool:
     if interaction.type is not discord.InteractionType.modal_submit or match is None:
         return False
     t = interaction_texts(interaction)
-    comment = " ".join(_text_inputs(list(data.get("components") or []))).strip()  # type: ignore[arg-type]
+    typed = " ".join(_text_inputs(list(data.get("components") or [])))  # type: ignore[arg-type]
+    # one line, no control characters (escape sequences, NUL): a comment is read in terminals and reports
+    comment = " ".join("".join(ch for ch in typed if unicodedata.category(ch) != "Cc" or ch.isspace()).split())
     if not comment:
         await _private(interaction, t._(WHY_THANKS))
         return True
@@ -236,7 +280,9 @@ class WhyModal(ui.Modal, title=WHY_TITLE):
 # -- more passages -------------------------------------------------------------------------------
 
 
-class MoreButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:more:(?P<asker>\d+):{_REF}"):
+class MoreButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:more:(?P<asker>\d+):{_REF}"):
+    searches = True
+
     def __init__(self, asker: int, ref: str, t: Texts = ENGLISH) -> None:
         self.asker, self.ref = asker, ref
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(MORE),
@@ -246,16 +292,13 @@ class MoreButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:more:(?P<asker>\
     def from_match(cls, match: re.Match[str]) -> MoreButton:
         return cls(int(match["asker"]), match["ref"])
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: ui.Item[Any],
-                             match: re.Match[str], /) -> MoreButton:
-        return cls.from_match(match)
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def act(self, interaction: discord.Interaction[Any]) -> None:
         await show_page(interaction, self.asker, 2, self.ref, on_page=False)
 
 
-class PageButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:page:(?P<asker>\d+):(?P<page>\d+):{_REF}"):
+class PageButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:page:(?P<asker>\d+):(?P<page>\d+):{_REF}"):
+    searches = True
+
     def __init__(self, asker: int, page: int, ref: str, label: str = NEXT, *, disabled: bool = False) -> None:
         """`label` is already in the reader's language (Back or Next)."""
         self.asker, self.page, self.ref = asker, page, ref
@@ -266,12 +309,7 @@ class PageButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:page:(?P<asker>\
     def from_match(cls, match: re.Match[str]) -> PageButton:
         return cls(int(match["asker"]), int(match["page"]), match["ref"])
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: ui.Item[Any],
-                             match: re.Match[str], /) -> PageButton:
-        return cls.from_match(match)
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def act(self, interaction: discord.Interaction[Any]) -> None:
         await show_page(interaction, self.asker, self.page, self.ref, on_page=True)
 
 
@@ -286,19 +324,24 @@ def page_view(asker: int, page: int, pages: int, ref: str, t: Texts = ENGLISH) -
 
 async def show_page(interaction: discord.Interaction[Any], asker: int, page: int, ref: str, *, on_page: bool) -> None:
     """A page of passages for the question of the clicked message: for the asker in the open (turning the
-    page in place), privately for anyone else."""
+    page in place) when the answer was public, privately for anyone else or when the answer was private."""
     if not await _usable(interaction, ref):
         return
     bot = _bot(interaction)
     t = interaction_texts(interaction)
     message = interaction.message
     mine = interaction.user.id == asker
+    # Private for anyone but the asker, and for the asker too when the answer itself was private.
+    private = not mine or message is None or message.flags.ephemeral
     in_place = on_page and message is not None and (mine or message.flags.ephemeral)
+    title, searched = _question(interaction)
+    if not searched.strip():  # before deferring: the reply must be private whoever clicked
+        await _private(interaction, t._(UNREADABLE))
+        return
     if in_place:
         await interaction.response.defer()
     else:
-        await interaction.response.defer(ephemeral=not mine, thinking=True)
-    title, searched = _question(interaction)
+        await interaction.response.defer(ephemeral=private, thinking=True)
     citations = await bot.passages(searched, PAGE_SIZE * MAX_PAGES)
     pages = max(1, math.ceil(len(citations) / PAGE_SIZE))
     if page > pages:
@@ -310,13 +353,13 @@ async def show_page(interaction: discord.Interaction[Any], asker: int, page: int
     if in_place:
         await interaction.edit_original_response(embed=embed, view=view)
     else:
-        await interaction.followup.send(embed=embed, view=view, ephemeral=not mine, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(embed=embed, view=view, ephemeral=private, allowed_mentions=NO_MENTIONS)
 
 
 # -- context, closest, delete --------------------------------------------------------------------
 
 
-class ContextButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:ctx:{_REF}"):
+class ContextButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:ctx:{_REF}"):
     def __init__(self, ref: str, t: Texts = ENGLISH) -> None:
         self.ref = ref
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(CONTEXT),
@@ -326,12 +369,7 @@ class ContextButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:ctx:{_REF}"):
     def from_match(cls, match: re.Match[str]) -> ContextButton:
         return cls(match["ref"])
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: ui.Item[Any],
-                             match: re.Match[str], /) -> ContextButton:
-        return cls.from_match(match)
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def act(self, interaction: discord.Interaction[Any]) -> None:
         if not await _usable(interaction, self.ref):
             return
         t = interaction_texts(interaction)
@@ -344,7 +382,9 @@ class ContextButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:ctx:{_REF}"):
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
-class ClosestButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:near:{_REF}"):
+class ClosestButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:near:{_REF}"):
+    searches = True
+
     def __init__(self, ref: str, t: Texts = ENGLISH) -> None:
         self.ref = ref
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(CLOSEST),
@@ -354,23 +394,21 @@ class ClosestButton(ui.DynamicItem[ui.Button[Any]], template=rf"sb:near:{_REF}")
     def from_match(cls, match: re.Match[str]) -> ClosestButton:
         return cls(match["ref"])
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: ui.Item[Any],
-                             match: re.Match[str], /) -> ClosestButton:
-        return cls.from_match(match)
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def act(self, interaction: discord.Interaction[Any]) -> None:
         if not await _usable(interaction, self.ref):
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
         title, searched = _question(interaction)
+        if not searched.strip():
+            await _private(interaction, interaction_texts(interaction)._(UNREADABLE))
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
         citations = await _bot(interaction).passages(searched, PAGE_SIZE)
         embed = render.closest_embed(title, citations, interaction_texts(interaction))
         await interaction.followup.send(embed=embed, ephemeral=True,
                                         allowed_mentions=NO_MENTIONS)
 
 
-class DeleteButton(ui.DynamicItem[ui.Button[Any]], template=r"sb:del:(?P<asker>\d+)"):
+class DeleteButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=r"sb:del:(?P<asker>\d+)"):
     def __init__(self, asker: int, t: Texts = ENGLISH) -> None:
         self.asker = asker
         super().__init__(ui.Button(style=discord.ButtonStyle.danger, label=t._(DELETE), custom_id=f"sb:del:{asker}"))
@@ -379,12 +417,7 @@ class DeleteButton(ui.DynamicItem[ui.Button[Any]], template=r"sb:del:(?P<asker>\
     def from_match(cls, match: re.Match[str]) -> DeleteButton:
         return cls(int(match["asker"]))
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: ui.Item[Any],
-                             match: re.Match[str], /) -> DeleteButton:
-        return cls.from_match(match)
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def act(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.user.id != self.asker and not interaction.permissions.manage_messages:
             await _private(interaction, interaction_texts(interaction)._(NOT_YOURS))
             return

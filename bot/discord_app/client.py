@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import re
@@ -24,8 +25,11 @@ from .buttons import DYNAMIC_ITEMS, submit_why
 from .cooldown import UserCooldown
 from .health import Health, HealthServer
 from .metrics import BotMetrics
+from .replies import restarting_text
+from .respond import send_private
 from .sync import SyncResult, sync_commands
-from .translator import CatalogTranslator
+from .translator import CatalogTranslator, interaction_texts
+from .work import InFlight
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +47,14 @@ class Answered:
     latency_ms: float
 
 
+SHUTDOWN_GRACE = 8.0  # seconds in flight work may take after SIGTERM (container runtimes kill after 10 s)
+
+
 class SummitBot(commands.Bot):
     """Answers questions about the summit with cited passages; see the cogs for each feature."""
+
+    STORE_WAIT = 2.0  # seconds the start waits for the question store before going online without it (for now)
+    STORE_RETRY_SECONDS = (5.0, 300.0)  # first and longest wait between attempts to open an unreachable store
 
     def __init__(self, engine: Engine, settings: Settings, *, force_sync: bool = False, store: Store | None = None,
                  **options: Any) -> None:
@@ -66,7 +76,9 @@ class SummitBot(commands.Bot):
         self.sync_result: SyncResult | None = None
         self._answer_slots = asyncio.Semaphore(settings.max_concurrent_answers)
         self._own_store = store is None
-        self.store = store or Store.disabled()
+        self.store = store or Store.disabled()  # until `_open_store` has opened the real one
+        self._store_task: asyncio.Task[None] | None = None
+        self.work = InFlight()  # questions and clicks being handled: `shutdown` lets them finish
         # Gateway connections by shard id (None without sharding): True while connected.
         self._gateway: dict[int | None, bool] = {}
         self.metrics.watch_index(lambda: self.engine)
@@ -81,8 +93,10 @@ class SummitBot(commands.Bot):
         if self.health_server is not None:  # up before the gateway: it says 503 until connected
             await self.health_server.start()
         await self.tree.set_translator(CatalogTranslator())
-        if self._own_store:
-            self.store = await asyncio.to_thread(Store.open, self.settings)
+        if self._own_store:  # a database that is slow or down delays going online by STORE_WAIT at most
+            self._store_task = asyncio.create_task(self._open_store(), name="open-question-store")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._store_task), self.STORE_WAIT)
         self.add_dynamic_items(*DYNAMIC_ITEMS)  # the buttons under answers, including those sent before a restart
         for extension in EXTENSIONS:
             await self.load_extension(extension)
@@ -92,12 +106,45 @@ class SummitBot(commands.Bot):
             log.info("slash commands are synced by the process that runs shard 0; not this one (shards %s)",
                      ",".join(map(str, self.settings.shard_ids or ())))
 
+    async def _open_store(self) -> None:
+        """Open the question store; while the database cannot be reached, try again with growing waits."""
+        if not self.settings.question_log:
+            self.store = Store.open(self.settings)  # says once that the log is off
+            return
+        wait, longest = self.STORE_RETRY_SECONDS
+        while True:
+            store = await asyncio.to_thread(Store.try_open, self.settings)
+            if store is not None:
+                self.store = store
+                return
+            log.info("question store: trying again in %.0f s", wait)
+            await asyncio.sleep(wait)
+            wait = min(longest, wait * 2)
+
     async def close(self) -> None:
         await super().close()
+        if self._store_task is not None:
+            self._store_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._store_task
         if self._own_store:
             await asyncio.to_thread(self.store.close)
         if self.health_server is not None:
             await self.health_server.stop()
+
+    async def shutdown(self, grace: float = SHUTDOWN_GRACE) -> None:
+        """The graceful stop (SIGTERM): take no new work, let what is in flight finish for at most `grace`
+        seconds, apologise to whoever is still waiting after that, then close."""
+        if self.work.stopping:
+            return
+        if len(self.work):
+            log.info("stopping: waiting up to %.0f s for %d piece(s) of work in flight", grace, len(self.work))
+        left = await self.work.stop(grace)
+        if left:
+            log.warning("stopping: %d answer(s) did not finish in time; their askers are told to ask again", len(left))
+            await asyncio.gather(*(send_private(i, restarting_text(interaction_texts(i))) for i in left),
+                                 return_exceptions=True)
+        await self.close()
 
     async def answer(self, question: str, previous: Turn | None = None) -> Answer:
         """`engine.ask` in a worker thread, at most `max_concurrent_answers` at a time (`previous`: the
@@ -120,8 +167,7 @@ class SummitBot(commands.Bot):
     async def passages(self, query: str, k: int) -> tuple[Citation, ...]:
         """The `k` passages nearest to `query`, best first (for More and the closest passages)."""
         async with self._answer_slots:
-            answer = await asyncio.to_thread(self.engine.ask, query, k)
-        return answer.citations
+            return await asyncio.to_thread(self.engine.passages, query, k)
 
     def record(self, answered: Answered, *, source: str, user_id: int, guild_id: int | None,
                channel_id: int | None, message_id: int | None, followup_of: int | None = None) -> None:

@@ -13,6 +13,14 @@ from .render import CONTENT_MAX, escape, fit, plain, slash_names
 ERROR = N_("Sorry, something went wrong while handling that. It has been logged; please try again in a moment.")
 
 
+RESTARTING = N_("I'm restarting right now; please ask again in a minute.")
+
+
+def restarting_text(t: Texts = ENGLISH) -> str:
+    """The reply to work refused (or cut short) because the bot is stopping."""
+    return t._(RESTARTING)
+
+
 def error_text(t: Texts = ENGLISH) -> str:
     """The reply when answering failed unexpectedly."""
     return t._(ERROR)

@@ -159,8 +159,8 @@ async def serve(engine: Engine, settings: Settings, token: str, *, force_sync: b
 
     def stop(signum: signal.Signals) -> None:
         if not stopping:
-            log.info("%s received; disconnecting", signum.name)
-            stopping.append(loop.create_task(bot.close()))
+            log.info("%s received; finishing the answers in flight, then disconnecting", signum.name)
+            stopping.append(loop.create_task(bot.shutdown()))  # answers in flight first, then close
 
     installed = []
     for signum in (signal.SIGINT, signal.SIGTERM):

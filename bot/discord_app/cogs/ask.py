@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import Texts
 from bot.question import QuestionError, clean_question
 
 from ..buttons import answer_view
@@ -45,6 +46,12 @@ class AskCog(commands.Cog):
         except QuestionError as exc:
             await send(interaction, ephemeral=True, content=exc.message(t))
             return
+        async with self.bot.work.track(interaction):  # refused while stopping (the error handler says so)
+            await self.answer(interaction, question, thread, t)
+
+    async def answer(self, interaction: discord.Interaction[SummitBot], question: str, thread: bool,
+                     t: Texts) -> None:
+        settings = self.bot.settings
         public = interaction_public(settings.allowed_channel_ids, interaction)
         await interaction.response.defer(thinking=True, ephemeral=not public)
         previous = await previous_answer(self.bot, interaction.channel)  # asked in a thread of answers

@@ -13,9 +13,10 @@ from bot.i18n import N_, Texts
 from bot.question import QuestionError
 
 from ..client import SummitBot, as_summit_bot
-from ..replies import error_text, slow_down
+from ..replies import error_text, restarting_text, slow_down
 from ..respond import send_private
 from ..translator import interaction_texts
+from ..work import ShuttingDown
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ def user_message(error: app_commands.AppCommandError, t: Texts = ENGLISH) -> tup
     original = getattr(error, "original", None)
     if isinstance(original, QuestionError):
         return original.message(t), False
+    if isinstance(original, ShuttingDown):
+        return restarting_text(t), False
     if isinstance(error, app_commands.NoPrivateMessage):
         return t._("That command only works in a server."), False
     if isinstance(error, app_commands.MissingPermissions):

@@ -7,6 +7,7 @@ it arrives without content: it gets the help text.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -21,9 +22,10 @@ from ..channels import message_public
 from ..client import SummitBot, as_summit_bot
 from ..conversation import previous_answer
 from ..render import answer_embed
-from ..replies import ask_there, error_text, help_text, slow_down
+from ..replies import ask_there, error_text, help_text, restarting_text, slow_down
 from ..respond import NO_MENTIONS
 from ..translator import message_texts
+from ..work import ShuttingDown
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,20 @@ def addressed_text(message: discord.Message, me: discord.abc.User) -> str | None
     return text.strip().lstrip(",:;").strip()
 
 
+def can_reply(message: discord.Message) -> bool:
+    """Whether the bot may send in the message's channel (True where Discord's data does not say)."""
+    guild = message.guild
+    if guild is None or guild.me is None:
+        return True  # a DM, or not enough known to tell
+    try:
+        permissions = message.channel.permissions_for(guild.me)  # type: ignore[arg-type,union-attr]
+    except (AttributeError, TypeError):
+        return True
+    if isinstance(message.channel, discord.Thread):
+        return permissions.send_messages_in_threads
+    return permissions.send_messages
+
+
 class MentionsCog(commands.Cog):
     """Replies to messages addressed to the bot; other messages, and all bots, are ignored."""
 
@@ -63,8 +79,18 @@ class MentionsCog(commands.Cog):
         text = addressed_text(message, me)
         if text is None:
             return
+        if not can_reply(message):
+            log.info("mentioned in channel %s, where I may not send messages: not answered", message.channel.id)
+            return
         try:
-            await self.handle(message, text, me)
+            async with self.bot.work.track():
+                await self.handle(message, text, me)
+        except ShuttingDown:
+            with contextlib.suppress(discord.HTTPException):
+                await self.reply(message, content=restarting_text(
+                    message_texts(message, text, self.bot.engine.index.frequencies)))
+        except discord.Forbidden as exc:  # permissions changed meanwhile: one line, no traceback
+            log.info("could not answer message %s in channel %s: %s", message.id, message.channel.id, exc.text)
         except Exception:
             log.exception("answering message %s in channel %s failed", message.id, message.channel.id)
             try:

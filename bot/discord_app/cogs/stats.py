@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.framing import ENGLISH
 from bot.i18n import N_, Texts
 from bot.report import CONFIDENCES, Group, Report, build_report
-from bot.store import StoreError, utcnow
+from bot.store import READ_TIMEOUT, StoreError, utcnow
 
 from ..client import SummitBot, as_summit_bot
 from ..render import EMBED_TOTAL_MAX, FIELD_VALUE_MAX, TITLE_MAX, fit, plain
@@ -33,7 +33,9 @@ MOST_ASKED = N_("Most asked")
 REFUSED = N_("Refused (gaps in the coverage)")
 DOWN_VOTED = N_("Voted down")
 NONE = N_("none")
+BAD_DAYS = N_("The number of days must be between 1 and {n}.")
 SHOWN = 5
+MAX_DAYS = 365
 
 
 def title(days: int, t: Texts = ENGLISH) -> str:
@@ -89,9 +91,12 @@ class StatsCog(commands.Cog):
     @app_commands.guild_only()
     @manage_guild_at_run_time()
     async def stats(self, interaction: discord.Interaction[SummitBot],
-                    days: app_commands.Range[int, 1, 365] = 7) -> None:
+                    days: app_commands.Range[int, 1, MAX_DAYS] = 7) -> None:
         store = self.bot.store
         t = interaction_texts(interaction)
+        if not 1 <= days <= MAX_DAYS:  # Discord checks the range; a forged interaction need not
+            await send(interaction, ephemeral=True, content=t._(BAD_DAYS).format(n=MAX_DAYS))
+            return
         if not store.enabled:
             await send(interaction, ephemeral=True, content=t._(LOG_OFF))
             return
@@ -100,9 +105,9 @@ class StatsCog(commands.Cog):
         since = until - dt.timedelta(days=days)
         encode = self.bot.engine.embedder().encode
         try:
-            report = await asyncio.to_thread(store.read, lambda conn: build_report(
-                conn, since=since, until=until, guild_id=interaction.guild_id, encode=encode))
-        except StoreError:
+            report = await asyncio.wait_for(asyncio.wrap_future(store.read_later(lambda conn: build_report(
+                conn, since=since, until=until, guild_id=interaction.guild_id, encode=encode))), READ_TIMEOUT)
+        except (StoreError, TimeoutError):
             await send(interaction, ephemeral=True, content=t._(UNAVAILABLE))
             return
         await send(interaction, ephemeral=True, embed=stats_embed(report, days, t))
