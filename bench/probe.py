@@ -1,4 +1,4 @@
-"""Re-run the probes of issue 14 (hardening, round 2) against the real CLI, each in its own temp dir.
+"""Re-run the probes of issues 14 and 17 (hardening, rounds 2 and 3), each in its own temp dir.
 
     .venv/bin/python bench/probe.py            # prints a Markdown table: fault | before | now
 
@@ -284,6 +284,77 @@ def small_things(base: Path, tmp: Path) -> None:
         f"{', '.join(shown)}; then \"{out.strip().splitlines()[-2][:60]}…\"")
 
 
+def round3(tmp: Path) -> None:
+    """The probes of issue 17 (hardening, round 3) that run in this process: the health port, a silent
+    database, the report's terminal output, the store file's mode. (The Discord-side ones, a stop during a
+    burst, clicks, private pages and a store that comes back, run against the fake Discord in
+    tests/discord_app/test_e2e_probes.py.)"""
+    import asyncio
+    import datetime as dt
+    import socket
+    import stat
+    import threading
+
+    from prometheus_client import CollectorRegistry
+
+    from bot.discord_app.health import Health, HealthServer
+    from bot.report import build_report, render_text
+    from bot.settings import Settings
+    from bot.store import DATABASE_FILE, QuestionRecord, Store, utcnow
+
+    async def exhaust() -> str:
+        server = HealthServer(lambda: Health(True, {"": True}, 1), CollectorRegistry(), "127.0.0.1", 0)
+        server.HEAD_TIMEOUT = 1.0  # type: ignore[misc]
+        await server.start()
+        held = []
+        for _ in range(1074):
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", server.port)
+                writer.write(b"GET /healthz HTTP/1.1\r\n")
+                held.append(writer)
+            except OSError:
+                break
+        await asyncio.sleep(1.5)
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = (await asyncio.wait_for(reader.read(), 5)).split(b"\r\n", 1)[0].decode()
+        for w in held:
+            w.close()
+        await server.stop()
+        return (f"{len(held)} half requests: {server.refused} refused at once, {server.timed_out} closed after "
+                f"1 s; then /healthz: {answer}")
+
+    row("17-1. 1,074 connections sending half a request to /healthz",
+        "fd limit reached, /healthz times out, 1,012,431 log lines", asyncio.run(exhaust()))
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    silent: list[socket.socket] = []
+    threading.Thread(target=lambda: silent.append(listener.accept()[0]), daemon=True).start()
+    config = Settings(_env_file=None, state_dir=tmp / "silent", database_url=  # type: ignore[call-arg]
+                      f"postgresql://bot@127.0.0.1:{listener.getsockname()[1]}/q")
+    started = time.monotonic()
+    opened = Store.try_open(config)
+    row("17-2. PostgreSQL that accepts connections and never answers", "`Store.open` hangs; bot never online",
+        f"given up after {time.monotonic() - started:.1f} s (store {'open' if opened else 'off'}; the bot goes "
+        "online after 2 s and keeps trying in the background)")
+    listener.close()
+
+    store = Store.open(Settings(_env_file=None, state_dir=tmp / "report"))  # type: ignore[call-arg]
+    hostile = "\x1b]0;owned\x07\x1b[2J\x1b[31mred\x00 \u202eevil\nVoted down:"
+    store.record(QuestionRecord(hostile, None, "none", ("a#p1",), 5, "x", message_id=1))
+    store.vote(1, "x", -1).result(10)
+    store.flush()
+    now = utcnow()
+    text = render_text(store.read(lambda conn: build_report(conn, since=now - dt.timedelta(days=1),
+                                                            until=now + dt.timedelta(seconds=1))))
+    controls = sum(1 for ch in text if ch != "\n" and (ord(ch) < 32 or ch == "\u202e"))
+    mode = stat.S_IMODE((tmp / "report" / DATABASE_FILE).stat().st_mode)
+    store.close()
+    row("17-7. `summit-bot report` with a question holding escape sequences", "title change, clear screen, colours",
+        f"{controls} control characters reach the terminal (shown as escapes)")
+    row("17-9a. questions.sqlite3 mode", "0644", f"{mode:04o}")
+
+
 def main() -> int:
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         print("note: running as root without setpriv: the read-only cases cannot be probed", file=sys.stderr)
@@ -305,10 +376,11 @@ def main() -> int:
         unsaved_index(base, tmp)
         finish_killed_builds(*killed)
         small_things(base, tmp)
+        round3(tmp)
         for path in tmp.rglob("*"):  # the read-only folders, so the temp dir can be removed
             if path.is_dir() and not path.is_symlink():
                 path.chmod(0o755)
-    print("| fault | before (issue 14) | now |")
+    print("| fault | before (issues 14, 17) | now |")
     print("|---|---|---|")
     for fault, before, now in sorted(rows, key=lambda r: r[0]):
         print("| " + " | ".join(cell.replace("|", "\\|") for cell in (fault, before, now)) + " |")

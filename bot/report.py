@@ -108,6 +108,9 @@ def percentile(values: Sequence[float], share: float) -> float | None:
     return round(ordered[max(0, math.ceil(share * len(ordered)) - 1)], 1)
 
 
+MAX_COMPARED = 500  # distinct wordings compared by meaning in one report (the most frequent first)
+
+
 def group_questions(texts: list[str], encode: Encoder | None, threshold: float = SAME_QUESTION) -> list[list[int]]:
     """Indices of `texts` grouped: the same words (case and spacing aside), or embeddings closer than
     `threshold`. Greedy, most frequent wording first; groups in order of size."""
@@ -118,19 +121,23 @@ def group_questions(texts: list[str], encode: Encoder | None, threshold: float =
     keys = sorted(by_text, key=lambda k: (-len(by_text[k]), k))
     if encode is None or len(keys) < 2:
         return [by_text[k] for k in keys]
-    vectors = np.asarray(encode([texts[by_text[k][0]] for k in keys]), dtype=np.float32)
+    # Only the most frequent wordings are compared by meaning (bounded work however long the log): the rest
+    # were asked too rarely to change which groups lead, and stay grouped by their exact words.
+    compared, rest = keys[:MAX_COMPARED], keys[MAX_COMPARED:]
+    vectors = np.asarray(encode([texts[by_text[k][0]] for k in compared]), dtype=np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
-    heads: list[int] = []
+    heads = np.zeros((len(compared), vectors.shape[1]), dtype=np.float32)  # one row per group, filled in order
     groups: list[list[int]] = []
-    for i, key in enumerate(keys):
-        if heads:
-            sims = vectors[heads] @ vectors[i]
+    for i, key in enumerate(compared):
+        if groups:
+            sims = heads[: len(groups)] @ vectors[i]
             best = int(np.argmax(sims))
             if sims[best] >= threshold:
                 groups[best].extend(by_text[key])
                 continue
-        heads.append(i)
+        heads[len(groups)] = vectors[i]
         groups.append(list(by_text[key]))
+    groups += [list(by_text[k]) for k in rest]
     return sorted(groups, key=lambda g: -len(g))
 
 

@@ -224,3 +224,27 @@ def test_the_text_report_shows_control_characters_typed_by_members_as_escapes(tm
     assert not [ch for ch in text if ch != "\n" and (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or ch == "\u202e")]
     assert "\\x1b]0;owned" in text and "\\u202e" in text  # shown, not acted on
     assert not [line for line in text.split("\n") if line.startswith("  99↓ forged")]
+
+
+def test_grouping_a_long_question_log_compares_a_bounded_number_of_wordings() -> None:
+    """A busy server's year of questions: only the most frequent wordings are embedded and compared (a
+    bounded cost), the rest are grouped by their words; the groups that lead are still found."""
+    import numpy as np
+
+    from bot.report import MAX_COMPARED, group_questions
+
+    embedded: list[int] = []
+
+    def encode(batch: list[str]) -> np.ndarray:
+        embedded.append(len(batch))
+        rng = np.random.default_rng(len(batch))
+        vectors = rng.normal(size=(len(batch), 256)).astype(np.float32)
+        vectors[[i for i, text in enumerate(batch) if "maduro" in text.lower()]] = 1.0  # one meaning
+        return vectors
+
+    texts = (["What did Maduro propose?"] * 30 + ["what did maduro propose"] * 5 + ["Maduro's proposal?"] * 4
+             + [f"a question asked once, number {i}" for i in range(5_000)])
+    groups = group_questions(texts, encode)
+    assert sum(embedded) <= MAX_COMPARED
+    assert len(groups[0]) == 39  # the three wordings of one question, grouped by meaning
+    assert sum(len(g) for g in groups) == len(texts)

@@ -22,7 +22,7 @@ from tests.conftest import make_settings
 from tests.fake_discord import ADMIN_USER_ID, CHANNEL_ID, EPHEMERAL, FakeDiscord
 
 from .conftest import COOLDOWN_RATE
-from .helpers import connected_bot, run_command, sent_for
+from .helpers import ask_by_message, connected_bot, replies_to, run_command, sent_for
 from .test_e2e_buttons import QUESTION, ask, click
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
@@ -104,3 +104,20 @@ async def test_a_store_that_cannot_be_opened_at_start_is_opened_when_it_comes_ba
         _, [again] = await run_command(fake, "ask", {"question": QUESTION}, channel_id=CHANNEL_ID,
                                        user_id=fake.add_user("after").id)
         assert any(c["custom_id"] == "sb:vote:up" for row in again["components"] for c in row["components"])
+
+
+async def test_a_mention_in_a_channel_the_bot_may_not_write_to_is_not_answered(
+        engine: Engine, settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = make_settings(tmp_path, index_dir=settings.index_dir)
+    async with FakeDiscord(callback_deadline=3.0) as fake:
+        muted = fake.add_channel("read-only")
+        fake.world.channels[muted]["permission_overwrites"] = [  # @everyone may read, not send
+            {"id": str(fake.world.guild_id), "type": 0, "allow": "0", "deny": str(1 << 11)}]
+        async with connected_bot(fake, engine, config) as client:
+            me = client.user
+            assert me is not None
+            asked = fake.inject_message(f"<@{me.id}> {QUESTION}", mentions=[me.id], channel_id=muted)
+            _, reply = await ask_by_message(fake, f"<@{me.id}> {QUESTION}", mentions=[me.id])  # then elsewhere
+            assert reply["embeds"]
+            assert not replies_to(fake, asked)  # nothing sent (or attempted) where it may not write
+    assert "Traceback" not in caplog.text

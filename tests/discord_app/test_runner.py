@@ -110,7 +110,7 @@ async def test_summit_bot_run_logs_in_syncs_answers_and_stops_on_sigterm(
         assert code == 0, logs[-3000:]
         assert fake.token not in logs
         assert "DEBUG discord.gateway" in logs and "DEBUG discord.http" in logs  # DEBUG really was on
-        assert "SIGTERM received; disconnecting" in logs
+        assert "SIGTERM received; finishing the answers in flight, then disconnecting" in logs
         assert "Traceback" not in logs and "WARNING" not in logs and "ERROR" not in logs
         connection = fake.gateway_connections[-1]
         assert connection.closed_at is not None and not connection.closed_by_server  # the bot hung up itself
