@@ -24,15 +24,16 @@ import numpy as np
 from bot.atomic import write_text
 from bot.evaluation import DEPTH, Question, load_questions
 from bot.question import clean_question
-from bot.retrieval.decide import MODEL_FILE, DecisionModel, Logistic, Signals
+from bot.retrieval.decide import LIKENESS_MODEL_FILE, MODEL_FILE, DecisionModel, Logistic, Signals
 from bot.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:
     from bot.engine import Engine
 
 DEFAULT_SETS = ("eval/dev_questions.jsonl", "eval/blind_dev.jsonl")
-FEATURES = ("dense_top", "dense_margin", "lexical_top", "unknown_share", "foreign_names", "spanish",
-            "spanish_dense", "answer_kind_missing", "asks_position")
+LIKENESS_FEATURES = ("dense_top", "dense_margin", "lexical_top", "unknown_share", "foreign_names", "spanish",
+                     "spanish_dense", "answer_kind_missing", "asks_position")
+READER_FEATURES = ("reader_logit", "reader_margin", *LIKENESS_FEATURES)
 FOLDS = 5
 RIDGE = 1.0  # L2 penalty on the standardised weights (not the intercept)
 
@@ -42,6 +43,7 @@ class Example:
     question: Question
     signals: Signals
     top: str | None
+    ranked: tuple[str, ...] = ()  # every passage retrieved, best first
 
     @property
     def shown(self) -> bool:
@@ -126,10 +128,6 @@ def choose_thresholds(examples: list[Example], shown: np.ndarray, right: np.ndar
     return float(medium), 1.0
 
 
-def collect(settings: Settings, paths: list[Path]) -> list[Example]:
-    from bot.engine import Engine
-
-    return examples_from(Engine.open(settings, progress=sys.stderr.isatty()), paths)
 
 
 def examples_from(engine: Engine, paths: list[Path]) -> list[Example]:
@@ -138,11 +136,16 @@ def examples_from(engine: Engine, paths: list[Path]) -> list[Example]:
     for path in paths:
         for q in load_questions(path):
             found = engine.retriever.retrieve(clean_question(q.question, max_chars=10_000), DEPTH)
-            examples.append(Example(q, found.signals, found.hits[0].passage.id if found.hits else None))
+            ranked = tuple(h.passage.id for h in found.hits)
+            examples.append(Example(q, found.signals, ranked[0] if ranked else None, ranked))
     return examples
 
 
-def calibrate(examples: list[Example], *, shown_target: float, wrong_target: float, sets: list[str]) -> DecisionModel:
+def calibrate(examples: list[Example], *, shown_target: float, wrong_target: float, sets: list[str],
+              features: tuple[str, ...] = READER_FEATURES, translation: bool = True) -> DecisionModel:
+    """The decision fitted on `examples`; `translation` records whether Spanish questions were also read in
+    English (Apertium), since their signals, and so the fit, depend on it."""
+    FEATURES = features
     raw = np.array([[e.signals.features()[name] for name in FEATURES] for e in examples])
     mean, scale = raw.mean(0), raw.std(0)
     scale[scale == 0] = 1.0
@@ -162,6 +165,7 @@ def calibrate(examples: list[Example], *, shown_target: float, wrong_target: flo
         shown=shown, right=right, medium=round(medium, 6), high=round(high, 6),
         fitted_on={
             "sets": sets, "questions": len(examples), "in_scope": int(y_shown.sum()), "folds": FOLDS,
+            "translation": translation,
             "ridge": RIDGE, "targets": {"shown_in_scope": shown_target, "confidently_wrong": wrong_target},
             "cross_validated": figures(examples, cv_shown, cv_right, medium, high),
         },
@@ -176,10 +180,17 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     if held_out:
         print(f"refusing to fit on held-out questions: {', '.join(held_out)}", file=sys.stderr)
         return 2
-    model = calibrate(collect(settings, paths), shown_target=args.shown, wrong_target=args.wrong, sets=sets)
-    output = Path(args.output) if args.output else MODEL_FILE
+    from bot.engine import Engine
+
+    engine = Engine.open(settings, progress=sys.stderr.isatty())
+    reader = engine.reader is not None
+    model = calibrate(examples_from(engine, paths), shown_target=args.shown, wrong_target=args.wrong, sets=sets,
+                      features=READER_FEATURES if reader else LIKENESS_FEATURES,
+                      translation=engine.translator is not None)
+    output = Path(args.output) if args.output else (MODEL_FILE if reader else LIKENESS_MODEL_FILE)
     write_text(output, model.to_json())
     cv = model.fitted_on["cross_validated"]
     print(f"wrote {output}: medium ≥ {model.medium:.3f} P(shown), high ≥ {model.high:.3f} P(right)")
-    print("5-fold cross-validated: " + ", ".join(f"{k} {v:.3f}" for k, v in cv.items()))  # type: ignore[union-attr]
+    if isinstance(cv, dict):
+        print("5-fold cross-validated: " + ", ".join(f"{k} {v:.3f}" for k, v in cv.items()))
     return 0

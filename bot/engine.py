@@ -25,7 +25,8 @@ from bot.index import BuildReport, PassageIndex, build_index
 from bot.index_store import IndexKey, IndexUnusable
 from bot.question import clean_question
 from bot.retrieval import LEXICAL_VERSION, RetrievalConfig, Retriever, lexical_document
-from bot.retrieval.decide import DecisionModel
+from bot.retrieval.decide import LIKENESS_MODEL_FILE, MODEL_FILE, DecisionModel
+from bot.retrieval.reader import Reader
 from bot.retrieval.translate import Translator
 from bot.settings import Settings
 
@@ -66,6 +67,7 @@ class Engine:
             log.info("Spanish questions are searched with cognates only: install Debian's apertium-en-es to "
                      "also search their English translation")
             self.translator = None
+        self.reader = Reader() if settings.reader == "on" else None
         self._embedder: Embedder | None = None
         self._embedder_lock = threading.Lock()
         self._reload_lock = threading.Lock()
@@ -75,7 +77,7 @@ class Engine:
     def _snapshot(self, catalog: Catalog, index: PassageIndex) -> _Snapshot:
         retriever = Retriever(
             index, self.encode_query, lexical=index.lexical, speakers=catalog.speakers, terms=catalog.terms,
-            config=self._config, translator=self.translator,
+            config=self._config, translator=self.translator, reader=self.reader,
         )
         return _Snapshot(catalog, index, retriever, {a.slug: a for a in catalog.corpus.articles}, FollowUps(catalog))
 
@@ -118,8 +120,10 @@ class Engine:
         return self.embedder().encode([question])[0]
 
     def warm_up(self) -> None:
-        """Load the model, run one query and prepare typo repair, so the first user does not wait for them."""
+        """Load the models, run one query and prepare typo repair, so the first user does not wait for them."""
         self.encode_query("warm up")
+        if self.reader is not None:  # onnxruntime's first run allocates its buffers
+            self.reader.probabilities("warm up", ["a passage"])
         self.retriever.warm_up()
         if self.translator is not None:
             self.translator.translate("hola")  # starts the translation pipeline
@@ -128,7 +132,7 @@ class Engine:
     def decision(self) -> DecisionModel:
         """The calibrated answer decision (`bot/retrieval/decision.json`), read on first use."""
         if self._decision is None:
-            self._decision = DecisionModel.load()
+            self._decision = DecisionModel.load(MODEL_FILE if self.reader is not None else LIKENESS_MODEL_FILE)
         return self._decision
 
     # -- questions --------------------------------------------------------------------------

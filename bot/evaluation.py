@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -70,6 +70,7 @@ class Metrics:
     answered_in_scope: float = 0.0
     refused_off_topic: float = 0.0
     high_in_scope: float = 0.0  # in-scope questions shown as the answer (the rest shown as possible, or refused)
+    high_right_in_scope: float = 0.0  # in-scope questions shown as the answer with a right first passage
     refused_near_misses: float = 0.0  # off-topic questions tagged near_miss that were refused
     confidently_wrong: float = 0.0  # of all: off-topic at high, or in scope at high with a wrong first passage
     slices: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -137,22 +138,23 @@ def _score(outcomes: Iterable[Outcome]) -> Metrics:
         answered_in_scope=rate([o.answered for o in inside]),
         refused_off_topic=rate([not o.answered for o in outside]),
         high_in_scope=rate([o.confidence == "high" for o in inside]),
+        high_right_in_scope=rate([o.confidence == "high" and o.rank == 1 for o in inside]),
         refused_near_misses=rate([not o.answered for o in outside if "near_miss" in o.question.tags]),
         confidently_wrong=rate([o.confidently_wrong for o in outcomes]),
     )
 
 
-def evaluate(ask: object, questions: Sequence[Question]) -> Metrics:
+def evaluate(ask: Callable[[str, int], Answer], questions: Sequence[Question]) -> Metrics:
     """Ask every question (through `ask(question, top_k) -> Answer`) and score the outcomes."""
     outcomes = []
     for q in questions:
-        answer: Answer = ask(q.question, DEPTH)  # type: ignore[operator]
+        answer = ask(q.question, DEPTH)
         outcomes.append(Outcome(q, tuple(c.passage.id for c in answer.citations), answer.confidence))
     return score(outcomes)
 
 
 FLOOR_KEYS = ("recall_at_1", "recall_at_3", "mrr_at_5", "answered_in_scope", "refused_off_topic", "high_in_scope",
-              "refused_near_misses", "confidently_wrong")
+              "high_right_in_scope", "refused_near_misses", "confidently_wrong")
 CEILING_KEYS = frozenset({"confidently_wrong"})  # lower is better: its "floor" in a floors file is a ceiling
 
 
@@ -193,8 +195,8 @@ def format_table(metrics: Metrics, misses: int) -> str:
     lines += ["", f"misses: {len(metrics.misses)}" + (f" (first {len(shown)})" if len(shown) < len(metrics.misses)
                                                        else "")]
     for miss in shown:
-        got = ", ".join(str(g).split("#")[-1] for g in miss["got"])  # type: ignore[union-attr]
-        expected = ", ".join(str(e).split("#")[-1] for e in miss["expected"]) or "(refuse)"  # type: ignore[union-attr]
+        got = ", ".join(str(g).split("#")[-1] for g in _listed(miss["got"]))
+        expected = ", ".join(str(e).split("#")[-1] for e in _listed(miss["expected"])) or "(refuse)"
         flag = {"high": "answered", "medium": "possible answer"}.get(str(miss["confidence"]), "refused")
         lines.append(f"  {miss['id']}: {miss['question']!r}\n      expected {expected}; got {got} [{flag}]")
     return "\n".join(lines)
@@ -219,3 +221,7 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         print(f"all {len(floors)} floors in {args.check} met", file=sys.stderr)
     return 0
+
+
+def _listed(value: object) -> list[object]:
+    return list(value) if isinstance(value, list | tuple) else []

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(default=3, ge=1, le=25, validation_alias=_env("SUMMIT_BOT_TOP_K"))
     translation: Literal["auto", "off"] = Field(default="auto", validation_alias=_env("SUMMIT_BOT_TRANSLATION"))
+    # "on": the shipped reader model reads the best passages and decides (bot/retrieval/reader.py); "off":
+    # likeness alone ranks, and the decision sees no reader (for comparisons: answers hedge far more).
+    reader: Literal["on", "off"] = Field(default="on", validation_alias=_env("SUMMIT_BOT_READER"))
     max_question_chars: int = Field(default=500, ge=1, validation_alias=_env("SUMMIT_BOT_MAX_QUESTION_CHARS"))
 
     discord_token: SecretStr | None = Field(default=None, validation_alias=_env("DISCORD_TOKEN"))
@@ -144,7 +147,7 @@ class Settings(BaseSettings):
 def _discord_id(name: str, value: object) -> int:
     """`value` as a Discord id (a positive integer), or a ValueError naming the setting."""
     try:
-        number = int(value) if not isinstance(value, bool) else -1  # type: ignore[call-overload]
+        number = int(str(value)) if not isinstance(value, bool) else -1
     except (TypeError, ValueError):
         number = -1
     if number <= 0:

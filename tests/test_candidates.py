@@ -23,11 +23,12 @@ def test_candidate_path_matches_full_scoring(engine: Engine) -> None:
     everything = Retriever(
         engine.index, engine.encode_query, lexical=engine.index.lexical, speakers=speakers, terms=terms,
         config=replace(full.config, candidate_threshold=0, candidates=len(engine.index)), translator=full.translator,
+        reader=full.reader,
     )
     # Few candidates: still k distinct results, and the top answer unchanged on most questions.
     few = Retriever(engine.index, engine.encode_query, lexical=engine.index.lexical, speakers=speakers,
                     terms=terms, config=replace(full.config, candidate_threshold=0, candidates=4),
-                    translator=full.translator)
+                    translator=full.translator, reader=full.reader)
     same_top = 0
     questions = SAMPLE_QUESTIONS
     for question in questions:

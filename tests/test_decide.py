@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,18 +10,25 @@ import pytest
 
 from bot.calibration import DEFAULT_SETS, calibrate, examples_from, fit_logistic, folds
 from bot.engine import Engine
-from bot.retrieval.decide import MODEL_FILE, DecisionModel, Signals
-from bot.settings import PROJECT_ROOT
+from bot.retrieval.decide import DecisionModel, Signals
+from bot.settings import PROJECT_ROOT, Settings
 
 STRONG = Signals(dense_top=0.75, dense_margin=0.2, lexical_top=2.5, unknown_share=0.0, foreign_names=0,
-                 spanish=False, answer_kind_missing=False, asks_position=False)
+                 spanish=False, answer_kind_missing=False, asks_position=False, reader_top=0.95, reader_margin=0.8)
 
 
 def test_strong_evidence_is_high_and_weak_evidence_is_refused() -> None:
     model = DecisionModel.load()
     assert model.confidence(STRONG) == "high"
-    weak = replace(STRONG, dense_top=0.1, dense_margin=0.0, lexical_top=0.0, unknown_share=1.0)
+    weak = replace(STRONG, dense_top=0.1, dense_margin=0.0, lexical_top=0.0, unknown_share=1.0, reader_top=0.02,
+                   reader_margin=-0.3)
     assert model.confidence(weak) == "none"
+
+
+def test_a_passage_the_reader_says_does_not_answer_lowers_both_chances() -> None:
+    model = DecisionModel.load()
+    unread = replace(STRONG, reader_top=0.05, reader_margin=0.0)
+    assert all(low < high for low, high in zip(model.probabilities(unread), model.probabilities(STRONG), strict=True))
 
 
 def test_a_name_the_corpus_never_mentions_lowers_the_chance_of_being_shown() -> None:
@@ -82,11 +88,26 @@ def test_calibrate_refuses_held_out_sets(tmp_path: Path) -> None:
     assert not (tmp_path / "d.json").exists()
 
 
-def test_the_shipped_decision_is_what_calibrate_fits(engine: Engine) -> None:
-    """Reproducible: refitting on the dev sets with today's retrieval gives the committed file."""
-    shipped = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+def test_the_shipped_decision_is_what_calibrate_fits(settings: Settings) -> None:
+    """Reproducible: refitting on the dev sets with today's retrieval decides every dev question as the committed
+    file does, with coefficients and thresholds within a tolerance (floats differ in the last digits across
+    machines). A fresh engine: nothing an earlier test did to the shared one can change the fit."""
+    engine = Engine.open(settings)
+    shipped = DecisionModel.load()
+    translation = engine.translator is not None
+    if shipped.fitted_on.get("translation", True) != translation:
+        pytest.skip("decision.json was fitted with Apertium's translations, not installed here (.ci/run installs it)"
+                    if not translation else "decision.json was fitted without Apertium, installed here")
     examples = examples_from(engine, [PROJECT_ROOT / s for s in DEFAULT_SETS])
-    targets = shipped["fitted_on"]["targets"]
-    refit = json.loads(calibrate(examples, shown_target=targets["shown_in_scope"],
-                                 wrong_target=targets["confidently_wrong"], sets=list(DEFAULT_SETS)).to_json())
-    assert refit == shipped, "retrieval changed: run `summit-bot calibrate` and review bot/retrieval/decision.json"
+    targets = shipped.fitted_on["targets"]
+    refit = calibrate(examples, shown_target=targets["shown_in_scope"],  # type: ignore[index]
+                      wrong_target=targets["confidently_wrong"], sets=list(DEFAULT_SETS),  # type: ignore[index]
+                      features=shipped.features, translation=translation)
+    hint = "retrieval changed: run `summit-bot calibrate` and review bot/retrieval/decision.json"
+    assert [refit.confidence(e.signals) for e in examples] == [shipped.confidence(e.signals) for e in examples], hint
+    for fitted, committed in ((refit.shown, shipped.shown), (refit.right, shipped.right)):
+        assert fitted.weights.keys() == committed.weights.keys(), hint
+        for name, weight in committed.weights.items():
+            assert fitted.weights[name] == pytest.approx(weight, abs=0.01), (name, hint)
+        assert fitted.intercept == pytest.approx(committed.intercept, abs=0.01), hint
+    assert (refit.medium, refit.high) == pytest.approx((shipped.medium, shipped.high), abs=0.01), hint

@@ -39,7 +39,8 @@ def test_query_embeddings_agree_and_search_results_are_identical(
     assert cosines.min() >= 0.999, f"worst agreement {cosines.min():.6f}"
     reference = Retriever(engine.index, lambda q: torch_embedder.encode([q])[0], lexical=engine.index.lexical,
                           speakers=engine.catalog.speakers, terms=engine.catalog.terms,
-                          config=engine.retriever.config, translator=engine.retriever.translator)
+                          config=engine.retriever.config, translator=engine.retriever.translator,
+                          reader=engine.retriever.reader)
     for question in questions:
         ours = [h.passage.id for h in engine.retriever.search(question, 5)]
         theirs = [h.passage.id for h in reference.search(question, 5)]

@@ -16,7 +16,7 @@ import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 Confidence = Literal["high", "medium", "none"]
 """`high` shown as the answer, `medium` shown as a possible answer ("This may answer it"), `none` the honest
@@ -24,7 +24,8 @@ refusal (the passages are then only the closest)."""
 
 CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "none")
 
-MODEL_FILE = Path(__file__).with_name("decision.json")
+MODEL_FILE = Path(__file__).with_name("decision.json")  # with the reader's signals
+LIKENESS_MODEL_FILE = Path(__file__).with_name("decision_likeness.json")  # without a reader (SUMMIT_BOT_READER=off)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class Signals:
     spanish: bool  # the question is Spanish (the English model scores it lower)
     answer_kind_missing: bool  # asks when / how much / how many, and no passage near the best holds one
     asks_position: bool  # asks how the article begins or ends
+    reader_top: float = 0.0  # the reader's P(answers) for the first passage (`bot.retrieval.reader`)
+    reader_margin: float = 0.0  # how far that is ahead of the next passage's
 
     def features(self) -> dict[str, float]:
         """The model's inputs, by name (`decision.json` lists the ones it uses)."""
@@ -52,6 +55,9 @@ class Signals:
             "spanish_dense": self.dense_top * self.spanish,
             "answer_kind_missing": float(self.answer_kind_missing),
             "asks_position": float(self.asks_position),
+            "reader_logit": math.log(max(1e-4, min(1 - 1e-4, self.reader_top)) /
+                                     (1 - max(1e-4, min(1 - 1e-4, self.reader_top)))),
+            "reader_margin": self.reader_margin,
         }
 
 
@@ -98,16 +104,22 @@ class DecisionModel:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
-    def from_dict(cls, raw: dict[str, object]) -> DecisionModel:
-        features = tuple(raw["features"])  # type: ignore[arg-type]
+    def from_dict(cls, raw: dict[str, Any]) -> DecisionModel:
+        features = tuple(str(name) for name in raw["features"])
         unknown = set(features) - set(Signals(0, 0, 0, 0, 0, False, False, False).features())
         if unknown:
             raise ValueError(f"unknown features in the decision model: {sorted(unknown)}")
-        shown, right = (Logistic(dict(m["weights"]), float(m["intercept"]))  # type: ignore[index]
-                        for m in (raw["shown"], raw["right"]))
-        return cls(features, dict(raw["mean"]), dict(raw["scale"]), shown, right,  # type: ignore[arg-type]
-                   float(raw["medium"]), float(raw["high"]), dict(raw.get("fitted_on", {})))  # type: ignore[arg-type]
+        shown, right = (Logistic(_numbers(m["weights"]), float(m["intercept"])) for m in (raw["shown"], raw["right"]))
+        return cls(features, _numbers(raw["mean"]), _numbers(raw["scale"]), shown, right,
+                   float(raw["medium"]), float(raw["high"]), dict(raw.get("fitted_on", {})))
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> DecisionModel:
         return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _numbers(table: Any) -> dict[str, float]:
+    """A JSON object of numbers, by name."""
+    if not isinstance(table, dict):
+        raise ValueError(f"expected a table of numbers, not {type(table).__name__}")
+    return {str(name): float(value) for name, value in table.items()}

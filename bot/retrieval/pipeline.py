@@ -35,6 +35,7 @@ from bot.retrieval.decide import Signals
 from bot.retrieval.highlight import Focus, Highlighter, question_focus
 from bot.retrieval.language import Cognates, question_language
 from bot.retrieval.normalise import Speller
+from bot.retrieval.reader import Reader, reader_texts
 from bot.retrieval.translate import Translator
 from bot.retrieval.vocabulary import PlaceNames, known_words, unknown_names, unknown_words
 
@@ -67,6 +68,8 @@ class _Found:
     lexical_top: float  # the best raw BM25 score
     answer_type_missing: bool  # a time/sum/count was asked for, and no passage near the best match holds one
     asks_position: bool  # the first or last paragraph was asked for
+    reader_top: float  # the reader's P(answers) for the first passage (0 without a reader)
+    reader_margin: float  # how far that is ahead of the best other candidate's (negative: another reads better)
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class RetrievalConfig:
     answer_type_weight: float = 0.5  # bonus for passages holding the kind of answer asked for (a year, a sum)
     answer_type_margin: float = 0.1  # the wanted kind of answer must be in a passage this close to the best match
     rare_zipf: float = 4.0  # unknown words at least this common in the question's language are ordinary, not evidence
+    reader_candidates: int = 5  # how many of the best fused passages the reader reads (and re-ranks, if weighted)
+    reader_weight: float = 0.0  # the reader's P added to their fused score: 0 was best on dev R@1 (eval/README)
 
 
 # Bump when `lexical_document` or the BM25 tokenizer changes: saved indexes are then rebuilt.
@@ -120,8 +125,11 @@ class Retriever:
         terms: Sequence[tuple[str, Term]] = (),
         config: RetrievalConfig | None = None,
         translator: Translator | None = None,
+        reader: Reader | None = None,
     ) -> None:
         self.index = index
+        self.reader = reader
+        self._reader_texts = reader_texts(index.passages) if reader is not None else []
         self.translator = translator  # Spanish → English, for searching (None: cognates only)
         self.encode_query = encode_query
         self.lexical = lexical
@@ -156,11 +164,12 @@ class Retriever:
         spanish = language == "es"
         if self.speller is not None and not spanish:  # Spanish words are not English typos
             question = self.speller.correct(question)
-        searched = question
+        searched, read_as = question, question
         if spanish and self.translator is not None:  # searched as itself and as its English translation
             english = self.translator.translate(question)
             searched = f"{question}\n{english}" if english else question
-        found = self._search(searched, k, spanish=spanish)
+            read_as = english or question  # the reader reads English
+        found = self._search(searched, k, spanish=spanish, read_as=read_as)
         unknown, words = unknown_words(question, self._known_words, spanish=spanish)
         if self.frequencies is not None:  # ordinary words of the question's language say nothing about its topic
             unknown = [w for w in unknown if self.frequencies.zipf(w, language) < self.config.rare_zipf]
@@ -173,6 +182,8 @@ class Retriever:
             spanish=spanish,
             answer_kind_missing=found.answer_type_missing,
             asks_position=found.asks_position,
+            reader_top=found.reader_top,
+            reader_margin=found.reader_margin,
         )
         return Retrieval(found.hits, signals, question)
 
@@ -180,7 +191,7 @@ class Retriever:
         """The `k` best passages for `question`, best first: the same path `retrieve` takes, typo repair included."""
         return self.retrieve(question, k).hits
 
-    def _search(self, question: str, k: int, *, spanish: bool) -> _Found:
+    def _search(self, question: str, k: int, *, spanish: bool, read_as: str | None = None) -> _Found:
         """The `k` best passages, and what the refusal needs to know about all passages scored."""
         config = self.config
         query = np.asarray(self.encode_query(question), dtype=np.float32)
@@ -217,7 +228,9 @@ class Retriever:
         near_best = dense >= dense.max() - config.answer_type_margin
         answer_type_missing = bool(decisive) and not (self._held(decisive, rows) & near_best).any()
 
-        order = np.lexsort((rows, -dense, -fused))[: min(k, rows.shape[0])]
+        order = np.lexsort((rows, -dense, -fused))
+        order, reader_top, reader_margin = self._read(read_as or question, rows, order, fused)
+        order = order[: min(k, rows.shape[0])]
         focus = question_focus(question)
         hits = [
             Hit(self.index.passages[int(rows[i])], float(dense[i]), self.highlights(int(rows[i]), query, focus))
@@ -227,7 +240,22 @@ class Retriever:
         best = np.sort(dense)[::-1]
         margin = float(best[0] - best[1]) if best.shape[0] > 1 else float(best[0])
         lexical_top = float(lexical.max()) if lexical is not None and lexical.size else 0.0
-        return _Found(hits, float(best[0]), margin, lexical_top, answer_type_missing, asks_position)
+        return _Found(hits, float(best[0]), margin, lexical_top, answer_type_missing, asks_position,
+                      reader_top, reader_margin)
+
+    def _read(self, question: str, rows: np.ndarray, order: np.ndarray,
+              fused: np.ndarray) -> tuple[np.ndarray, float, float]:
+        """The fused order with its first `reader_candidates` re-ranked by fused score + `reader_weight` × the
+        reader's P(answers); the first passage's P and its lead over the best other candidate's."""
+        if self.reader is None or not self.config.reader_candidates:
+            return order, 0.0, 0.0
+        head = order[: self.config.reader_candidates]
+        p = self.reader.probabilities(question, [self._reader_texts[int(rows[i])] for i in head]).astype(np.float64)
+        ranked = np.argsort(-(fused[head] + self.config.reader_weight * p), kind="stable")
+        first = float(p[ranked[0]])
+        others = np.delete(p, ranked[0])
+        margin = first - float(others.max()) if others.size else first
+        return np.concatenate([head[ranked], order[head.shape[0]:]]), first, margin
 
     def _held(self, kinds: frozenset[str], rows: np.ndarray) -> np.ndarray:
         """Which of `rows` hold an answer of any of `kinds`."""
