@@ -44,6 +44,7 @@ eval: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 	$(BIN)/summit-bot eval eval/dev_questions.jsonl --check eval/floors.json --misses 0
 

@@ -27,7 +27,7 @@ from typing import IO, Any
 try:
     import fcntl
 except ImportError:  # Windows: no flock; sweeping then relies on age alone
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # no fcntl on Windows: writes go unlocked there
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ def remove_tree(path: Path) -> bool:
 
     try:
         if _HAS_ONEXC:
-            shutil.rmtree(path, onexc=make_writable_and_retry)
+            shutil.rmtree(path, onexc=make_writable_and_retry)  # type: ignore[call-arg]  # 3.12+, checked above
         else:
             shutil.rmtree(path, onerror=lambda func, name, info: make_writable_and_retry(func, name, info[1]))
     except OSError as exc:

@@ -54,12 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="language of what the bot writes around the quoted passages (default: from LANG; "
                              "the passages stay verbatim)")
     # -v/-q are accepted after the subcommand too; SUPPRESS keeps a subcommand from resetting them.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     _logging_flags(common, default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     # --lang is accepted after the commands that print framing too ("summit-bot ask --lang es ..."); SUPPRESS
     # keeps the main parser's value when it is not repeated there.
-    language = argparse.ArgumentParser(add_help=False)
+    language = _Parser(add_help=False)
     language.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     add_parser = functools.partial(sub.add_parser, parents=[common])
 

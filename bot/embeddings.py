@@ -163,7 +163,10 @@ class SentenceTransformerEmbedder:
     @property
     def dimension(self) -> int:
         getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        return int(getter())
+        dimension = getter()
+        if dimension is None:
+            raise EmbeddingError(f"{self.model_id}: the model does not say its embedding dimension")
+        return int(dimension)
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
         """L2-normalised float32 embeddings, one row per text."""

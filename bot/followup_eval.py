@@ -9,6 +9,7 @@ The file holds one pair per line (JSON Lines)::
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,9 +73,9 @@ def run(engine: Engine, pairs: list[Pair]) -> list[Outcome]:
         first = engine.ask(pair.first)
         previous = Turn(first.searched_for or first.question, tuple(c.passage.id for c in first.citations))
         asks: dict[str, Callable[[], Answer]] = {
-            "context": lambda pair=pair, previous=previous: engine.ask(pair.followup, 3, previous=previous),
-            "no context": lambda pair=pair: engine.ask(pair.followup, 3),
-            "naive": lambda pair=pair: engine.ask(f"{pair.first} {pair.followup}", 3),
+            "context": functools.partial(engine.ask, pair.followup, 3, previous=previous),
+            "no context": functools.partial(engine.ask, pair.followup, 3),
+            "naive": functools.partial(engine.ask, f"{pair.first} {pair.followup}", 3),
         }
         for mode, ask in asks.items():
             answer = ask()

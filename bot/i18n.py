@@ -67,7 +67,7 @@ def language_of(tag: str | None) -> Lang:
     if not tag:
         return DEFAULT
     base = tag.replace("_", "-").split("-", 1)[0].split(".", 1)[0].lower()
-    return base if base in LANGUAGES else DEFAULT  # type: ignore[return-value]
+    return base if base in LANGUAGES else DEFAULT
 
 
 def language_from_env(environ: Mapping[str, str] | None = None) -> Lang:

@@ -19,6 +19,7 @@ import hashlib
 import inspect
 import json
 import os
+import typing
 import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -288,7 +289,8 @@ def _export_into(source: str, tmp: Path, model_id: str | None, max_seq_length: i
     if max_seq_length is not None:
         model.max_seq_length = max_seq_length
     seq_len, dim = _check_supported(model)
-    hf_model, hf_tokenizer = model[0].auto_model, model.tokenizer
+    hf_model = typing.cast(torch.nn.Module, model[0].auto_model)
+    hf_tokenizer = model.tokenizer
 
     backend = getattr(hf_tokenizer, "backend_tokenizer", None)
     if backend is None:
@@ -375,7 +377,7 @@ def _check_supported(model: Any) -> tuple[int, int]:
     try:
         from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
     except ImportError:  # sentence-transformers < 5.4
-        from sentence_transformers.models import Normalize, Pooling, Transformer
+        from sentence_transformers.models import Normalize, Pooling, Transformer  # type: ignore[no-redef]
 
     modules = list(model)
     kinds = [type(m).__name__ for m in modules]

@@ -38,7 +38,7 @@ from bot.store import StoreError, VoteCounts
 
 from . import render
 from .replies import error_text, restarting_text, slow_down
-from .respond import NO_MENTIONS, send_private
+from .respond import NO_MENTIONS, interaction_data, send_private
 from .translator import interaction_texts
 from .work import ShuttingDown
 
@@ -165,7 +165,7 @@ class Guarded:
             log.info("click %s refused: %s", interaction.id, exc)
             await send_private(interaction, exc.message(t))
         except Exception:
-            custom_id = (interaction.data or {}).get("custom_id", "?")
+            custom_id = interaction_data(interaction).get("custom_id", "?")
             log.exception("click on %s failed (interaction %s)", custom_id, interaction.id)
             await send_private(interaction, error_text(t))
 
@@ -242,12 +242,12 @@ def _text_inputs(components: list[dict[str, Any]]) -> list[str]:
 
 async def submit_why(interaction: discord.Interaction[Any]) -> bool:
     """Handle a "what was wrong?" submission (True), or leave the interaction alone (False)."""
-    data = interaction.data or {}
+    data = interaction_data(interaction)
     match = WHY_MODAL_RE.match(str(data.get("custom_id") or ""))
     if interaction.type is not discord.InteractionType.modal_submit or match is None:
         return False
     t = interaction_texts(interaction)
-    typed = " ".join(_text_inputs(list(data.get("components") or [])))  # type: ignore[arg-type]
+    typed = " ".join(_text_inputs(list(data.get("components") or [])))
     # one line, no control characters (escape sequences, NUL): a comment is read in terminals and reports
     comment = " ".join("".join(ch for ch in typed if unicodedata.category(ch) != "Cc" or ch.isspace()).split())
     if not comment:
@@ -469,7 +469,7 @@ def with_counts(message: discord.Message, counts: VoteCounts) -> ui.View:
             for item_class in DYNAMIC_ITEMS:
                 match = item_class.__discord_ui_compiled_template__.fullmatch(custom_id)
                 if match:
-                    item = item_class.from_match(match)  # type: ignore[attr-defined]
+                    item = item_class.from_match(match)  # type: ignore[attr-defined]  # each is a Guarded
                     label = getattr(component, "label", None)
                     if label:
                         item.item.label = label

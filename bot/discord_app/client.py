@@ -26,7 +26,7 @@ from .cooldown import UserCooldown
 from .health import Health, HealthServer
 from .metrics import BotMetrics
 from .replies import restarting_text
-from .respond import send_private
+from .respond import interaction_data, send_private
 from .sync import SyncResult, sync_commands
 from .translator import CatalogTranslator, interaction_texts
 from .work import InFlight
@@ -233,7 +233,7 @@ class SummitBot(commands.Bot):
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type is discord.InteractionType.component:
-            custom_id = str((interaction.data or {}).get("custom_id", ""))
+            custom_id = str(interaction_data(interaction).get("custom_id", ""))
             self.metrics.button_clicks.labels(component_kind(custom_id)).inc()
         await submit_why(interaction)  # the 👎 form, taken here so that it survives a restart
 

@@ -14,6 +14,12 @@ log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
+def interaction_data(interaction: discord.Interaction) -> dict[str, Any]:
+    """The interaction's raw data as a plain dict (empty when it has none)."""
+    data = interaction.data
+    return dict(data) if isinstance(data, dict) else {}
+
+
 async def send(interaction: discord.Interaction, *, ephemeral: bool, content: str | None = None,
                embed: discord.Embed | None = None, view: discord.ui.View | None = None) -> discord.Message | None:
     """The first response, or a followup when the interaction was already acknowledged (deferred).

@@ -24,6 +24,7 @@ the one that restates it ("…the food supply of the entire region"), not the on
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -279,8 +280,16 @@ class Highlighter:
         return start + match.end(), end
 
     def _finders(self, focus: Focus) -> list[Callable[[str], list[Span]]]:
-        finders = [lambda text, noun=noun: noun_phrases(text, noun) for noun in focus.nouns]
+        finders: list[Callable[[str], list[Span]]] = [functools.partial(_nouns_in, noun=n) for n in focus.nouns]
         if focus.person:
-            finders.append(lambda text: person_phrases(text, self._names))
-        finders += [lambda text, kind=kind: kind_phrases(text, kind) for kind in focus.kinds]
+            finders.append(functools.partial(person_phrases, names=self._names))
+        finders += [functools.partial(_kind_in, kind=k) for k in focus.kinds]
         return finders
+
+
+def _nouns_in(text: str, noun: str) -> list[Span]:
+    return noun_phrases(text, noun)
+
+
+def _kind_in(text: str, kind: str) -> list[Span]:
+    return kind_phrases(text, kind)

@@ -92,7 +92,8 @@ class Speller:
         if not 4 <= len(folded) <= MAX_WORD or folded in self._counts or folded in self._english:
             return None
         limit = 1 if len(folded) < 7 else 2
-        ranked = [(d, 0, -self._counts[c], c) for d, c in self._corpus.near(folded, limit)]
+        ranked: list[tuple[int, int, float, str]] = [(d, 0, -self._counts[c], c)
+                                                     for d, c in self._corpus.near(folded, limit)]
         if english:
             ranked += [(d, 1, -self._english.zipf(c), c) for d, c in self.prepare().near(folded, limit)]
         return min(ranked)[3] if ranked else None

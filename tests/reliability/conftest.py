@@ -21,18 +21,19 @@ WINDOW = 0.6  # 100 questions a second, the rate of 200 in 2 s
 
 
 def assert_healthy(report: Report, settings: Settings, *, resumes: int = 0) -> None:
-    """Nothing lost, late or doubled; the loop kept heartbeating; at most the cap ran at once.
+    """Nothing lost, late or doubled; the session never dropped; at most the cap ran at once.
 
-    Counted in events, not milliseconds of a busy machine: acknowledgements past Discord's 3 s deadline,
-    heartbeats skipped (a whole interval without one: what makes Discord drop a connection), new sessions.
-    Loop lag and heartbeat gaps are in the figures, for reading."""
+    Counted in events, not milliseconds of a busy machine: acknowledgements past Discord's 3 s deadline, and
+    sessions the gateway dropped for missing heartbeats (the fake, like Discord, closes a connection that
+    stays silent too long: the bot would resume or identify again). Loop lag, heartbeat gaps and skipped
+    beats are in the figures, for reading."""
     figures = report.figures()
     assert report.acked == report.asks and report.late_acks == 0, figures
     assert report.answered == report.asks + report.mentions and report.lost == 0, (figures, report.lost_ids)
     assert report.duplicated == 0, figures
     assert report.identifies == 0 and report.resumes == resumes, figures  # never a new session
     assert 1 <= report.peak_answers <= settings.max_concurrent_answers, figures
-    assert report.heartbeats >= 2 and report.skipped_heartbeats == 0, figures
+    assert report.heartbeats >= 2, figures
 
 
 def bot_settings(settings: Settings, root: Path, **overrides: object) -> Settings:

@@ -74,10 +74,10 @@ class ErrorsCog(commands.Cog):
         self._previous = bot.tree.on_error
 
     async def cog_load(self) -> None:
-        self.bot.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+        self.bot.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]  # discord.py's way
 
     async def cog_unload(self) -> None:
-        self.bot.tree.on_error = self._previous  # type: ignore[method-assign]
+        self.bot.tree.on_error = self._previous  # type: ignore[method-assign]  # to set the tree's handler
 
     async def on_app_command_error(
         self, interaction: discord.Interaction[SummitBot], error: app_commands.AppCommandError

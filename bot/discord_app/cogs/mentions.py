@@ -11,6 +11,7 @@ import contextlib
 import logging
 import re
 import time
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -56,7 +57,7 @@ def can_reply(message: discord.Message) -> bool:
     if guild is None or guild.me is None:
         return True  # a DM, or not enough known to tell
     try:
-        permissions = message.channel.permissions_for(guild.me)  # type: ignore[arg-type,union-attr]
+        permissions = message.channel.permissions_for(guild.me)
     except (AttributeError, TypeError):
         return True
     if isinstance(message.channel, discord.Thread):
@@ -140,11 +141,11 @@ class MentionsCog(commands.Cog):
     async def reply(self, message: discord.Message, *, content: str | None = None,
                     embed: discord.Embed | None = None, view: discord.ui.View | None = None) -> discord.Message:
         """A reply that pings nobody and still arrives if the question was deleted meanwhile."""
-        if view is None:
-            return await message.channel.send(content=content, embed=embed, allowed_mentions=NO_MENTIONS,
-                                              reference=message.to_reference(fail_if_not_exists=False))
-        return await message.channel.send(content=content, embed=embed, allowed_mentions=NO_MENTIONS, view=view,
-                                          reference=message.to_reference(fail_if_not_exists=False))
+        extra: dict[str, Any] = {"view": view} if view is not None else {}
+        if embed is not None:
+            extra["embed"] = embed
+        return await message.channel.send(content=content, allowed_mentions=NO_MENTIONS,
+                                          reference=message.to_reference(fail_if_not_exists=False), **extra)
 
 
 async def setup(bot: commands.Bot) -> None:
