@@ -88,7 +88,7 @@ class RetrievalConfig:
     answer_type_weight: float = 0.5  # bonus for passages holding the kind of answer asked for (a year, a sum)
     answer_type_margin: float = 0.1  # the wanted kind of answer must be in a passage this close to the best match
     rare_zipf: float = 4.0  # unknown words at least this common in the question's language are ordinary, not evidence
-    reader_candidates: int = 5  # how many of the best fused passages the reader reads (and re-ranks, if weighted)
+    reader_candidates: int = 2  # how many of the best fused passages the reader reads (and re-ranks, if weighted)
     reader_weight: float = 0.0  # the reader's P added to their fused score: 0 was best on dev R@1 (eval/README)
 
 
