@@ -235,8 +235,10 @@ def write_reader(tmp: Path, folder: Path, base: Path, validation: list[dict[str,
 def model_card(manifest: dict[str, object], summary: dict[str, object], train_pairs: int) -> str:
     return f"""# The reader: model card
 
-A binary (question, passage) classifier: does the passage answer the question? Used by the bot to rank
-the few passages retrieval finds and to decide whether to answer (`bot/retrieval/reader.py`).
+A binary (question, passage) classifier: does the passage answer the question? The bot reads the two
+best passages retrieval finds with it, and its P and margin feed the decision whether to answer
+(`bot/retrieval/reader.py`); re-ranking by it was measured and not kept. Its effect on the bot's own
+question sets: eval/README.md, "Round 4".
 
 - **Base:** {manifest['base']}, Apache-2.0, with a new one-logit head.
 - **Data:** `training/data/` (invented reports and blind questions; see its README), never the corpus.
