@@ -128,8 +128,6 @@ def choose_thresholds(examples: list[Example], shown: np.ndarray, right: np.ndar
     return float(medium), 1.0
 
 
-
-
 def examples_from(engine: Engine, paths: list[Path]) -> list[Example]:
     """Each question retrieved once: its signals and first passage."""
     examples = []
@@ -145,8 +143,7 @@ def calibrate(examples: list[Example], *, shown_target: float, wrong_target: flo
               features: tuple[str, ...] = READER_FEATURES, translation: bool = True) -> DecisionModel:
     """The decision fitted on `examples`; `translation` records whether Spanish questions were also read in
     English (Apertium), since their signals, and so the fit, depend on it."""
-    FEATURES = features
-    raw = np.array([[e.signals.features()[name] for name in FEATURES] for e in examples])
+    raw = np.array([[e.signals.features()[name] for name in features] for e in examples])
     mean, scale = raw.mean(0), raw.std(0)
     scale[scale == 0] = 1.0
     x = (raw - mean) / scale
@@ -156,12 +153,12 @@ def calibrate(examples: list[Example], *, shown_target: float, wrong_target: flo
     cv_shown, cv_right = cross_validated(x, y_shown, fold), cross_validated(x, y_right, fold)
     medium, high = choose_thresholds(examples, cv_shown, cv_right, shown_target, wrong_target)
     models = [fit_logistic(x, y) for y in (y_shown, y_right)]
-    shown, right = (Logistic({n: round(float(w), 6) for n, w in zip(FEATURES, weights, strict=True)},
+    shown, right = (Logistic({n: round(float(w), 6) for n, w in zip(features, weights, strict=True)},
                              round(intercept, 6)) for weights, intercept in models)
     return DecisionModel(
-        features=FEATURES,
-        mean={n: round(float(v), 6) for n, v in zip(FEATURES, mean, strict=True)},
-        scale={n: round(float(v), 6) for n, v in zip(FEATURES, scale, strict=True)},
+        features=features,
+        mean={n: round(float(v), 6) for n, v in zip(features, mean, strict=True)},
+        scale={n: round(float(v), 6) for n, v in zip(features, scale, strict=True)},
         shown=shown, right=right, medium=round(medium, 6), high=round(high, 6),
         fitted_on={
             "sets": sets, "questions": len(examples), "in_scope": int(y_shown.sum()), "folds": FOLDS,

@@ -124,6 +124,16 @@ def _question(interaction: discord.Interaction[Any]) -> tuple[str, str]:
     return render.asked_in(message.embeds[0])
 
 
+async def _readable_question(interaction: discord.Interaction[Any]) -> tuple[str, str] | None:
+    """The clicked answer's question and what was searched; None (after telling the clicker privately, before
+    anything is deferred) when the answer's embed was removed and there is nothing left to search for."""
+    title, searched = _question(interaction)
+    if searched.strip():
+        return title, searched
+    await _private(interaction, interaction_texts(interaction)._(UNREADABLE))
+    return None
+
+
 # -- what every button shares ---------------------------------------------------------------------
 
 
@@ -334,10 +344,10 @@ async def show_page(interaction: discord.Interaction[Any], asker: int, page: int
     # Private for anyone but the asker, and for the asker too when the answer itself was private.
     private = not mine or message is None or message.flags.ephemeral
     in_place = on_page and message is not None and (mine or message.flags.ephemeral)
-    title, searched = _question(interaction)
-    if not searched.strip():  # before deferring: the reply must be private whoever clicked
-        await _private(interaction, t._(UNREADABLE))
+    asked = await _readable_question(interaction)
+    if asked is None:
         return
+    title, searched = asked
     if in_place:
         await interaction.response.defer()
     else:
@@ -397,10 +407,10 @@ class ClosestButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:near
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         if not await _usable(interaction, self.ref):
             return
-        title, searched = _question(interaction)
-        if not searched.strip():
-            await _private(interaction, interaction_texts(interaction)._(UNREADABLE))
+        asked = await _readable_question(interaction)
+        if asked is None:
             return
+        title, searched = asked
         await interaction.response.defer(ephemeral=True, thinking=True)
         citations = await _bot(interaction).passages(searched, PAGE_SIZE)
         embed = render.closest_embed(title, citations, interaction_texts(interaction))

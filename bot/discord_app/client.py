@@ -53,7 +53,7 @@ SHUTDOWN_GRACE = 8.0  # seconds in flight work may take after SIGTERM (container
 class SummitBot(commands.Bot):
     """Answers questions about the summit with cited passages; see the cogs for each feature."""
 
-    STORE_WAIT = 2.0  # seconds the start waits for the question store before going online without it (for now)
+    STORE_WAIT = 2.0  # seconds the start waits for the question store; then online without it, still trying
     STORE_RETRY_SECONDS = (5.0, 300.0)  # first and longest wait between attempts to open an unreachable store
 
     def __init__(self, engine: Engine, settings: Settings, *, force_sync: bool = False, store: Store | None = None,

@@ -55,8 +55,7 @@ class Signals:
             "spanish_dense": self.dense_top * self.spanish,
             "answer_kind_missing": float(self.answer_kind_missing),
             "asks_position": float(self.asks_position),
-            "reader_logit": math.log(max(1e-4, min(1 - 1e-4, self.reader_top)) /
-                                     (1 - max(1e-4, min(1 - 1e-4, self.reader_top)))),
+            "reader_logit": _logit(self.reader_top),
             "reader_margin": self.reader_margin,
         }
 
@@ -116,6 +115,12 @@ class DecisionModel:
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> DecisionModel:
         return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _logit(p: float, bound: float = 1e-4) -> float:
+    """log(p / (1 - p)), with p kept within [bound, 1 - bound] so that a certain reader stays finite."""
+    p = min(1 - bound, max(bound, p))
+    return math.log(p / (1 - p))
 
 
 def _numbers(table: Any) -> dict[str, float]:

@@ -35,7 +35,7 @@ from bot.retrieval.decide import Signals
 from bot.retrieval.highlight import Focus, Highlighter, question_focus
 from bot.retrieval.language import Cognates, question_language
 from bot.retrieval.normalise import Speller
-from bot.retrieval.reader import Reader, reader_texts
+from bot.retrieval.reader import Reader, reader_text
 from bot.retrieval.translate import Translator
 from bot.retrieval.vocabulary import PlaceNames, known_words, unknown_names, unknown_words
 
@@ -129,7 +129,6 @@ class Retriever:
     ) -> None:
         self.index = index
         self.reader = reader
-        self._reader_texts = reader_texts(index.passages) if reader is not None else []
         self.translator = translator  # Spanish → English, for searching (None: cognates only)
         self.encode_query = encode_query
         self.lexical = lexical
@@ -250,12 +249,18 @@ class Retriever:
         if self.reader is None or not self.config.reader_candidates:
             return order, 0.0, 0.0
         head = order[: self.config.reader_candidates]
-        p = self.reader.probabilities(question, [self._reader_texts[int(rows[i])] for i in head]).astype(np.float64)
+        p = self.reader.probabilities(question, [self._reader_text(int(rows[i])) for i in head]).astype(np.float64)
         ranked = np.argsort(-(fused[head] + self.config.reader_weight * p), kind="stable")
         first = float(p[ranked[0]])
         others = np.delete(p, ranked[0])
         margin = first - float(others.max()) if others.size else first
         return np.concatenate([head[ranked], order[head.shape[0]:]]), first, margin
+
+    def _reader_text(self, row: int) -> str:
+        """What the reader reads of passage `row` (with the one before it, when it leans on it): made for the few
+        candidates read, never kept for the whole index."""
+        passages = self.index.passages
+        return reader_text(passages[row], passages[row - 1] if row > 0 else None)
 
     def _held(self, kinds: frozenset[str], rows: np.ndarray) -> np.ndarray:
         """Which of `rows` hold an answer of any of `kinds`."""
