@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-from bot.corpus import Article
+from bot.corpus import Article, Person
 from bot.passages import Passage
 from bot.retrieval import Hit
 from bot.retrieval.decide import CONFIDENCES, Confidence
 
-__all__ = ["CONFIDENCES", "Answer", "ArticleRef", "Citation", "Confidence", "build_answer"]
+__all__ = ["CONFIDENCES", "Answer", "ArticleRef", "Citation", "Confidence", "OverviewKind", "build_answer"]
+
+OverviewKind = Literal["participants", "summary"]  # what a question about the whole event asks (`bot.overview`)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,14 @@ class Answer:
     confidence: Confidence
     citations: tuple[Citation, ...]
     searched_for: str | None = None  # the question with typos repaired, when that changed it
+    # Rare words and names of the question that the coverage never uses ("petro", "Lula"), for the refusal.
+    unmentioned: tuple[str, ...] = ()
+    # Refused with such a word: the leaders the coverage does quote (perhaps the one the asker meant). For
+    # `overview == "participants"`, every leader, each cited by the citation of the same position.
+    leaders: tuple[Person, ...] = ()
+    # A question about the whole event ("who spoke?", "a summary"), answered from the corpus's structure
+    # (`bot.overview`): its citations are chosen, not ranked, and carry no similarity.
+    overview: OverviewKind | None = None
 
     @property
     def answered(self) -> bool:
@@ -84,6 +95,9 @@ class Answer:
             "searched_for": self.searched_for,
             "answered": self.answered,
             "confidence": self.confidence,
+            "unmentioned": list(self.unmentioned),
+            "leaders": [person.name for person in self.leaders],
+            "overview": self.overview,
             "results": [c.to_dict() for c in self.citations],
         }
 
@@ -94,6 +108,7 @@ def build_answer(
     articles: dict[str, Article],
     confidence: Confidence,
     searched_for: str | None = None,
+    unmentioned: tuple[str, ...] = (),
 ) -> Answer:
     """Cite every hit; `confidence` says how surely they answer the question (`none`: they are only the nearest)."""
     citations = tuple(
@@ -101,7 +116,7 @@ def build_answer(
         for rank, hit in enumerate(hits, start=1)
     )
     return Answer(question, confidence if hits else "none", citations,
-                  searched_for if searched_for != question else None)
+                  searched_for if searched_for != question else None, unmentioned)
 
 
 def cite(passages: list[Passage], articles: dict[str, Article]) -> tuple[Citation, ...]:

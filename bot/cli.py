@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--output", metavar="FILE",
                            help="where to write the model (default bot/retrieval/decision.json)")
 
+    about = add_parser("about", help="for operators: the corpus, the index (model, passages, built at) and what is on")
+    about.add_argument("--json", action="store_true", help="print JSON")
+
     add_parser("health", help="ask the running bot's /healthz (SUMMIT_BOT_METRICS_PORT); exit 0 when healthy")
     report = add_parser("report", parents=[common, language],
                         help="what people asked the bot: most asked, refused, voted down, figures")
@@ -117,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _settings()
         handler = {
             "ask": _ask, "index": _index, "leaders": _leaders, "sources": _sources, "eval": _eval,
-            "calibrate": _calibrate, "run": _run, "health": _health, "report": _report,
+            "calibrate": _calibrate, "run": _run, "health": _health, "report": _report, "about": _about,
         }[args.command]
         code = handler(args, settings)
         sys.stdout.flush()  # a reader that went away (`| head -1`) shows here, not at interpreter exit
@@ -240,8 +243,9 @@ def _batch_record(engine: Engine, raw: bytes, number: int, top_k: int | None) ->
 
 def _error_record(question: str, error: str) -> dict[str, object]:
     """An `ask --json` record for a line that could not be asked: the answer's keys, plus `error`."""
-    return {"question": question, "searched_for": None, "answered": False, "confidence": "none", "results": [],
-            "error": error}
+    from bot.answer import Answer
+
+    return {**Answer(question, "none", ()).to_dict(), "error": error}
 
 
 def _style(text: str, code: str) -> str:
@@ -270,7 +274,7 @@ def render_answer(answer: Answer, t: Texts | None = None) -> str:
     """
     import textwrap
 
-    from bot.framing import MAYBE, VERBATIM, citation_label
+    from bot.framing import MAYBE, VERBATIM, citation_label, person_line, refusal_notes
 
     t = t or texts()
     lines = [_style(t._("Q: {question}", question=answer.question), "1")]
@@ -278,14 +282,20 @@ def render_answer(answer: Answer, t: Texts | None = None) -> str:
         lines.append(_style("   " + t._("(searched for: {query})", query=answer.searched_for), "2"))
     lines.append("")
     if not answer.answered:
-        lines += [t._("The summit coverage I have does not answer this. Nearest passages, for transparency:"), ""]
+        lines += [t._("The summit coverage I have does not answer this."), *refusal_notes(answer, t),
+                  t._("Nearest passages, for transparency:"), ""]
     elif answer.confidence == "medium":
         lines += [_style(t._(MAYBE) + ":", "1;33"), ""]
     if answer.citations and t.lang != "en":
         lines += [_style(f"({t._(VERBATIM)})", "2"), ""]
-    for citation in answer.citations:
-        head = t._("[{rank}] {label}  (similarity {score})", rank=citation.rank,
-                   label=citation_label(citation, t), score=t.number(citation.score, 2))
+    people = answer.leaders if answer.overview == "participants" else ()
+    for i, citation in enumerate(answer.citations):
+        if answer.overview is not None:  # chosen from the corpus's structure, not ranked: no similarity
+            label = citation_label(citation, t)
+            head = f"[{citation.rank}] " + (f"{person_line(people[i], t)} · {label}" if i < len(people) else label)
+        else:
+            head = t._("[{rank}] {label}  (similarity {score})", rank=citation.rank,
+                       label=citation_label(citation, t), score=t.number(citation.score, 2))
         lines.append(_style(head, "1;36"))
         body = _highlighted(citation.passage.text, citation.highlights)
         for paragraph in body.split("\n"):
@@ -293,7 +303,7 @@ def render_answer(answer: Answer, t: Texts | None = None) -> str:
         ref = citation.article
         source = " · ".join(x for x in (ref.title, ref.author, ref.outlet, ref.published, ref.url) if x)
         lines += [_style(f"    — {source}", "2"), ""]
-    if answer.citations:
+    if answer.citations and answer.overview is None:
         lines += [_style(line, "2") for line in textwrap.wrap(t._(SIMILARITY_NOTE), width=100)]
     return "\n".join(lines).rstrip()
 
@@ -357,6 +367,28 @@ def _sources(args: argparse.Namespace, settings: Settings) -> int:
         details = [a.author, a.outlet, a.published and t.date(a.published), a.url,
                    t.n_("{n} passage", "{n} passages", s.passages)]
         print(f"{a.title}\n    {' · '.join(x for x in details if x)}  [{a.slug}]")
+    return 0
+
+
+def _about(args: argparse.Namespace, settings: Settings) -> int:
+    """What an operator checks first: which corpus and index the bot answers from, and what is switched on."""
+    from bot.engine import Engine
+
+    engine = Engine.open(settings)
+    info = engine.info
+    facts: dict[str, object] = {
+        "corpus": str(settings.corpus_dir), "articles": len(engine.catalog.sources), "passages": info.passages,
+        "model": info.model_id, "index": str(info.directory), "built_at": info.built_at,
+        "reader": engine.reader is not None, "spanish_search_translation": engine.translator is not None,
+        "see_translation_button": engine.to_spanish is not None, "question_log": settings.question_log,
+    }
+    if args.json:
+        print(json.dumps(facts, ensure_ascii=False, indent=2))
+        return 0
+    width = max(len(key) for key in facts)
+    for key, value in facts.items():
+        shown = ("on" if value else "off") if isinstance(value, bool) else value
+        print(f"{key.replace('_', ' '):<{width}}  {shown}")
     return 0
 
 

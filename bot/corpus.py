@@ -95,6 +95,7 @@ class Article:
     fingerprint: str
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
     terms: tuple[Term, ...] = ()
+    photo_caption: str | None = None  # the caption of the article's photo, as the article prints it
 
     @property
     def paragraphs(self) -> list[str]:
@@ -184,7 +185,7 @@ def load_article(path: Path) -> Article:
     published = meta.get("published")
     if published is not None and (not isinstance(published, dt.date) or isinstance(published, dt.datetime)):
         raise CorpusError(path, "front matter 'published' must be a TOML date like 2025-02-06")
-    known = {"title", "author", "published", "outlet", "url", "people", "aliases"}
+    known = {"title", "author", "published", "outlet", "url", "people", "aliases", "photo_caption"}
     return Article(
         slug=path.stem,
         path=path,
@@ -198,6 +199,7 @@ def load_article(path: Path) -> Article:
         fingerprint=hashlib.sha256(raw).hexdigest(),
         extra={key: value for key, value in meta.items() if key not in known},
         terms=terms,
+        photo_caption=_optional_str(path, meta, "photo_caption"),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +23,12 @@ from bot.extras import require_index_tools
 from bot.followup import FollowUps, Turn
 from bot.index import BuildReport, PassageIndex, build_index
 from bot.index_store import IndexKey, IndexUnusable
-from bot.question import clean_question
+from bot.overview import event_names, overview_answer, overview_kind
+from bot.question import asks_about_people, clean_question
 from bot.retrieval import LEXICAL_VERSION, RetrievalConfig, Retriever, lexical_document
 from bot.retrieval.decide import LIKENESS_MODEL_FILE, MODEL_FILE, DecisionModel
 from bot.retrieval.reader import Reader
-from bot.retrieval.translate import Translator
+from bot.retrieval.translate import TO_SPANISH, Translator
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,9 @@ class Engine:
             log.info("Spanish questions are searched with cognates only: install Debian's apertium-en-es to "
                      "also search their English translation")
             self.translator = None
+        # Quoted passages into Spanish, on request only (started on first use): a gist, never the citation.
+        to_spanish = Translator.apertium(TO_SPANISH) if settings.translation == "auto" else None
+        self.to_spanish = to_spanish if to_spanish is not None and to_spanish.available else None
         self.reader = Reader() if settings.reader == "on" else None
         self._embedder: Embedder | None = None
         self._embedder_lock = threading.Lock()
@@ -145,6 +149,10 @@ class Engine:
         """
         cleaned = clean_question(question, max_chars=self.settings.max_question_chars)
         state = self._state  # one snapshot throughout, whatever a concurrent `reload` does
+        kind = overview_kind(cleaned, event_names(state.articles.values()))
+        if kind is not None:  # "who spoke?", "a summary": the corpus's structure answers, not one ranked passage
+            return overview_answer(cleaned, kind, state.catalog,
+                                   [state.articles[slug] for slug in stable_order(state.articles.values())])
         k = max(1, min(top_k or self.settings.top_k, len(state.index)))
         query, exclude = cleaned, frozenset[str]()
         if previous is not None:
@@ -155,7 +163,12 @@ class Engine:
         found_hits = [hit for hit in found.hits if hit.passage.id not in exclude][:k] if exclude else found.hits
         # "Who wrote the article?" with several articles: every article's details, not one by chance.
         hits = cite_every_article(found_hits, state.retriever, found.query, stable_order(state.articles.values()), k)
-        return build_answer(cleaned, hits, state.articles, confidence, searched_for=found.query)
+        answer = build_answer(cleaned, hits, state.articles, confidence, searched_for=found.query,
+                              unmentioned=found.unmentioned)
+        if not answer.answered and answer.unmentioned and asks_about_people(cleaned, answer.unmentioned):
+            people = {s.person.name: s.person for s in state.catalog.speakers}
+            answer = dataclasses.replace(answer, leaders=tuple(people.values()))
+        return answer
 
     def passages(self, query: str, k: int) -> tuple[Citation, ...]:
         """The `k` passages nearest `query`, best first, highlighted: what More and the closest passages show.
@@ -175,6 +188,21 @@ class Engine:
             return None
         before, after = state.catalog.neighbours(passage)
         return cite([p for p in (before, passage, after) if p is not None], state.articles)
+
+    def translations(self, refs: Sequence[str]) -> tuple[tuple[Citation, str], ...] | None:
+        """The passages `refs` name (those still in the corpus), each with its machine translation into Spanish;
+        None when no translation can be had (Apertium's en→es pair missing, or resting after a failure)."""
+        if self.to_spanish is None:
+            return None
+        state = self._state
+        passages = [p for p in (state.catalog.by_ref(ref) for ref in refs) if p is not None]
+        out = []
+        for citation in cite(passages, state.articles):
+            translated = self.to_spanish.translate(citation.passage.text)
+            if translated is None:
+                return None
+            out.append((citation, translated))
+        return tuple(out)
 
     def has_ref(self, ref: str) -> bool:
         """Whether the passage a `passage_ref` names is still in the corpus, unchanged."""

@@ -25,7 +25,7 @@ from bot.index_store import (
     verify_files,
 )
 from bot.lexical import LexicalIndex
-from bot.passages import Passage, context_texts, sentence_spans
+from bot.passages import PHOTO_PREFIX, Passage, context_texts, sentence_spans
 from bot.vector_index import VectorIndex
 from bot.wordfreqs import WordFrequencies
 
@@ -171,7 +171,7 @@ def _spans(passage: Passage) -> list[tuple[int, int]]:
         return sentence_spans(passage.text)
     spans, start = [], 0
     for line in passage.text.split("\n"):
-        if line.strip():
+        if line.strip() and not line.startswith(PHOTO_PREFIX):  # no sentence of its own (see `PHOTO_PREFIX`)
             spans.append((start, start + len(line)))
         start += len(line) + 1
     return spans

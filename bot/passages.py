@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from bot.corpus import Article, Corpus
 
 # Bump whenever the way passages are cut or numbered changes: the index is then rebuilt.
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = frozenset(
@@ -66,6 +66,12 @@ def _ends_with_abbreviation(sentence: str) -> bool:
     return last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha())
 
 
+# The photo caption's line of the article details. It describes the photo, not the article: it is found by its
+# words (BM25) and shown with the details, but left out of their embedding and is no sentence of its own, where its
+# "leaders at the summit" would rival every paragraph for any question about the summit.
+PHOTO_PREFIX = "Photo: "
+
+
 def metadata_text(article: Article) -> str:
     """The article's metadata as one citable passage: one labelled line per field."""
     lines = [f"Title: {article.title}"]
@@ -77,7 +83,16 @@ def metadata_text(article: Article) -> str:
         lines.append(f"Outlet: {article.outlet}")
     if article.url:
         lines.append(f"Link: {article.url}")
+    if article.photo_caption:  # the article's own words: "what does the photo show?"
+        lines.append(PHOTO_PREFIX + article.photo_caption)
     return "\n".join(lines)
+
+
+def embedded_text(passage: Passage) -> str:
+    """What the model embeds of a passage: its text, without the details' photo caption (see `PHOTO_PREFIX`)."""
+    if passage.kind != "metadata":
+        return passage.text
+    return "\n".join(line for line in passage.text.split("\n") if not line.startswith(PHOTO_PREFIX))
 
 
 def article_passages(article: Article, *, max_tokens: int, count_tokens: TokenCounter) -> Iterator[Passage]:
@@ -125,7 +140,7 @@ def context_texts(passages: Sequence[Passage]) -> list[str]:
                 and leans_on_previous(passage):
             texts.append(f"{previous.text} {passage.text}")
         else:
-            texts.append(passage.text)
+            texts.append(embedded_text(passage))
     return texts
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from bot.i18n import N_, Texts, texts
 
@@ -47,3 +48,42 @@ def clean_question(text: str, *, max_chars: int) -> str:
     if len(text) > max_chars:
         raise QuestionError(TOO_LONG, length=len(text), limit=max_chars)
     return text
+
+
+# Words that only greet or thank (English and Spanish, accents folded): a message made of nothing else is not a
+# question, and gets the help a bare mention gets rather than a refusal.
+GREETINGS = frozenset({
+    "hi", "hello", "hey", "hiya", "yo", "howdy", "greetings", "good", "morning", "afternoon", "evening", "there",
+    "thanks", "thank", "you", "cheers", "bot", "hola", "buenas", "buenos", "buen", "dia", "dias", "tardes",
+    "noches", "saludos", "que", "tal", "gracias", "muchas", "ola", "holi", "bienvenido", "como", "estas",
+})
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
+
+
+def _folded(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
+
+
+def is_greeting(text: str) -> bool:
+    """Whether `text` only greets or thanks ("hola", "hi there!", "buenas tardes", "¿qué tal?")."""
+    folded = _folded(text)
+    words = _LETTERS_RE.findall(folded)
+    return bool(words) and len(words) <= 5 and all(word in GREETINGS for word in words) and not any(
+        ch.isdigit() for ch in folded)
+
+
+# Words that make a question about people (who attended, spoke, said; their offices), English and Spanish, accents
+# folded: a refusal of such a question that names someone the coverage never mentions lists the leaders it quotes.
+PERSON_CUES = frozenset({
+    "who", "whom", "whose", "attend", "attended", "attending", "spoke", "speak", "speaks", "said", "say", "says",
+    "president", "presidents", "minister", "ministers", "leader", "leaders", "participate", "participated",
+    "quien", "quienes", "asistio", "asistieron", "hablo", "hablaron", "dijo", "dijeron", "intervino",
+    "intervinieron", "participo", "participaron", "presidente", "presidenta", "ministro", "ministra", "lider",
+    "lideres", "mandatario", "mandatarios",
+})
+
+
+def asks_about_people(question: str, unmentioned: Sequence[str]) -> bool:
+    """Whether `question` asks about a person: a word of `PERSON_CUES`, or an unmentioned word written as a name."""
+    return any(w in PERSON_CUES for w in _LETTERS_RE.findall(_folded(question))) or any(
+        w[:1].isupper() for w in unmentioned)

@@ -45,7 +45,8 @@ def test_ask_json_subprocess_puts_the_fleet_paragraph_first(env: dict[str, str])
     result = _run(["ask", "--json", MADURO], env)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)  # exactly one JSON object
-    assert set(answer) == {"question", "searched_for", "answered", "confidence", "results"}
+    assert set(answer) == {"question", "searched_for", "answered", "confidence", "unmentioned", "leaders", "overview",
+                           "results"}
     assert answer["searched_for"] is None
     assert answer["question"] == MADURO and answer["answered"] is True
     first = answer["results"][0]
@@ -210,6 +211,19 @@ def test_leaders_and_sources_json(env: dict[str, str], engine: Engine, capsys: p
     sources = json.loads(capsys.readouterr().out)
     assert sources == [{"slug": SLUG, "title": engine.catalog.corpus.article(SLUG).title, "author": "Pablo Meriguet",
                         "published": "2025-02-06", "outlet": "Peoples Dispatch", "url": None, "passages": 24}]
+
+
+def test_about_tells_the_operator_what_the_bot_answers_from(env: dict[str, str], engine: Engine,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["about", "--json"]) == 0
+    facts = json.loads(capsys.readouterr().out)
+    assert facts["model"] == engine.info.model_id and facts["passages"] == engine.info.passages == 24
+    assert facts["articles"] == 1 and facts["built_at"] == engine.info.built_at
+    assert facts["reader"] is True and isinstance(facts["see_translation_button"], bool)
+    assert main(["about"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("model ") and line.endswith(engine.info.model_id) for line in lines)
+    assert any(line.startswith("reader ") and line.endswith(" on") for line in lines)
 
 
 def test_index_command_reports_current(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -110,3 +110,13 @@ def test_without_a_focus_the_sentences_within_the_margin_are_marked() -> None:
     sentences = sentence_spans(text)
     spans = Highlighter(margin=0.05).spans(text, sentences, np.array([0.50, 0.53, 0.20]), question_focus("and so?"))
     assert spans == (sentences[0], sentences[1])
+
+
+@pytest.mark.parametrize("question", ["What does the photo show?", "¿Qué muestra la foto?", "who took the picture?"])
+def test_a_question_about_the_photo_is_answered_by_the_caption_marked_in_the_details(engine: Engine,
+                                                                                     question: str) -> None:
+    answer = engine.ask(question)
+    first = answer.citations[0]
+    caption = engine.catalog.corpus.article(SLUG).photo_caption
+    assert answer.answered and first.passage.kind == "metadata"
+    assert [first.passage.text[a:b] for a, b in first.highlights] == [caption]

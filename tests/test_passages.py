@@ -5,7 +5,9 @@ from __future__ import annotations
 from bot.catalog import Catalog
 from bot.corpus import load_corpus
 from bot.embeddings import resolve_model
-from bot.passages import corpus_passages, sentence_spans
+from bot.index import split_sentences
+from bot.passages import PHOTO_PREFIX, context_texts, corpus_passages, sentence_spans
+from bot.retrieval import lexical_document
 from bot.settings import BUNDLED_MODEL
 from tests.conftest import CORPUS_DIR, SLUG
 
@@ -63,3 +65,17 @@ def test_sentence_spans_respect_abbreviations_and_quotes() -> None:
         "Then U.S. policy was discussed…",
         "We must continue.",
     ]
+
+
+def test_the_photo_caption_is_shown_with_the_details_and_searched_by_asking_about_the_photo() -> None:
+    catalog = _catalog()
+    meta = catalog.passages[0]
+    caption = catalog.corpus.article(SLUG).photo_caption
+    assert caption and meta.text.endswith("\n" + PHOTO_PREFIX + caption)  # verbatim, cited with the details
+    # found by asking about the photo: BM25 has the word "photo" with the details, not the caption's own words
+    lexical = lexical_document(meta, catalog.speakers)
+    assert "photo" in lexical.split() and caption not in lexical
+    # and it is no sentence of its own, nor part of the details' context embedding
+    rows = split_sentences([meta])
+    assert all(not meta.text[start:end].startswith(PHOTO_PREFIX) for _, start, end in rows)
+    assert caption not in context_texts([meta])[0]

@@ -8,7 +8,9 @@ the question's *focus*, the thing its wh-phrase asks for, found in the best sent
 2. a person: "Who wrote…", "Which leader…" → a name the corpus knows (its speakers, an article's
    author) with the title written before it ("Venezuelan President Nicolás Maduro");
 3. a kind of answer (`bot.retrieval.answer_kinds`): a date, a year, a sum, a count, an acronym spelled out →
-   that phrase ("Monday, February 3", "USD 10 million", "more than 30,000 migrants").
+   that phrase ("Monday, February 3", "USD 10 million", "more than 30,000 migrants");
+4. the photo: "What does the photo show?" → the caption line of an article's details (no sentence of its
+   own, see `bot.passages.PHOTO_PREFIX`).
 
 The most specific focus the passage holds wins (in that order), and it must tell more than the
 question (a bare "countries" for "which countries" is no answer). A question without a focus, or a
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.passages import PHOTO_PREFIX
 from bot.retrieval.answer_kinds import wanted_types
 
 Span = tuple[int, int]
@@ -48,6 +51,8 @@ _KIND_NOUNS = frozenset("year years date day days time month months amount sum n
 _WHICH_RE = re.compile(r"\b(?:which|what|whose)\s+((?:[a-z][\w’'-]*\s+){0,3})", re.IGNORECASE)
 _PERSON_NOUNS = frozenset("leader leaders president presidents minister head author writer journalist reporter person "
                           "man woman guy".split())
+_PHOTO_RE = re.compile(r"\b(?:photo\w*|picture\w*|pic|pics|image\w*|caption\w*|foto\w*|imagen\w*)\b",
+                       re.IGNORECASE)
 _PERSON_RE = re.compile(
     r"\b(?:who|whom|whose|who's|who’s|qui[eé]n(?:es)?)\b"
     r"|\b(?:author|writer|journalist|reporter|autora?|escritora?|periodista)\b",
@@ -64,9 +69,10 @@ class Focus:
     person: bool = False
     kinds: tuple[str, ...] = ()
     words: frozenset[str] = frozenset()  # the question's own words: a highlight must say more than these
+    photo: bool = False  # the question asks about the article's photo
 
     def __bool__(self) -> bool:
-        return bool(self.nouns or self.person or self.kinds)
+        return bool(self.nouns or self.person or self.kinds or self.photo)
 
 
 def question_focus(question: str) -> Focus:
@@ -78,7 +84,13 @@ def question_focus(question: str) -> Focus:
         person=bool(_PERSON_RE.search(question)) or "speaker" in wanted or any(n in _PERSON_NOUNS for n in nouns),
         kinds=tuple(kind for kind in PHRASE_KINDS if kind in wanted),
         words=frozenset(_words(question)),
+        photo=asks_about_photo(question),
     )
+
+
+def asks_about_photo(question: str) -> bool:
+    """Whether `question` asks about a photo ("what does the photo show?", "¿quién tomó la foto?")."""
+    return _PHOTO_RE.search(question) is not None
 
 
 _WORD_RE = re.compile(r"[\w’'-]+")
@@ -258,6 +270,8 @@ class Highlighter:
 
     def spans(self, text: str, sentences: Sequence[Span], scores: np.ndarray, focus: Focus) -> tuple[Span, ...]:
         """The focus in the best sentence holding it; else the sentences within `margin` of the best."""
+        if focus.photo and (caption := _photo_line(text)) is not None:
+            return (caption,)
         if not sentences:
             return ()
         order = np.argsort(-scores, kind="stable")
@@ -285,6 +299,16 @@ class Highlighter:
             finders.append(functools.partial(person_phrases, names=self._names))
         finders += [functools.partial(_kind_in, kind=k) for k in focus.kinds]
         return finders
+
+
+def _photo_line(text: str) -> Span | None:
+    """The caption of an article's details, after its label."""
+    at = text.find("\n" + PHOTO_PREFIX)
+    if at < 0:
+        return None
+    start = at + 1 + len(PHOTO_PREFIX)
+    end = text.find("\n", start)
+    return start, len(text) if end < 0 else end
 
 
 def _nouns_in(text: str, noun: str) -> list[Span]:

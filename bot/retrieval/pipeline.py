@@ -26,13 +26,13 @@ import numpy as np
 
 from bot.ann import DEFAULT_ANN_THRESHOLD
 from bot.catalog import Speaker
-from bot.corpus import Term
+from bot.corpus import Term, fold
 from bot.index import PassageIndex
 from bot.lexical import LexicalIndex
-from bot.passages import Passage
+from bot.passages import PHOTO_PREFIX, Passage, embedded_text
 from bot.retrieval.answer_kinds import DECISIVE_TYPES, POSITION_TYPES, passages_holding, wanted_types
 from bot.retrieval.decide import Signals
-from bot.retrieval.highlight import Focus, Highlighter, question_focus
+from bot.retrieval.highlight import Focus, Highlighter, asks_about_photo, question_focus
 from bot.retrieval.language import Cognates, question_language
 from bot.retrieval.normalise import Speller
 from bot.retrieval.reader import Reader, reader_text
@@ -58,6 +58,24 @@ class Retrieval:
     hits: list[Hit]
     signals: Signals
     query: str  # what was searched: the question with its typos repaired
+    # The question's names, places and rare words the corpus never uses, in the question's order: a refusal
+    # says so ("Petro and Lula are not mentioned"), rather than only "try rephrasing".
+    unmentioned: tuple[str, ...] = ()
+
+
+def _unmentioned(question: str, words: Sequence[str]) -> tuple[str, ...]:
+    """`words` (found in `question`, possibly folded) once each, as the question writes them, in its order."""
+    folded = fold(question)
+    spans: dict[str, tuple[int, str]] = {}
+    for word in words:
+        at = folded.find(fold(word))
+        if at < 0:
+            continue
+        written = question[at:at + len(word)] if len(question) == len(folded) else word
+        spans.setdefault(fold(written), (at, written))
+    kept = sorted(spans.values())
+    # a word inside a longer one found ("lucía" inside "santa lucía") is not listed twice
+    return tuple(w for _, w in kept if not any(fold(w) != fold(o) and fold(w) in fold(o) for _, o in kept))
 
 
 @dataclass(frozen=True)
@@ -93,12 +111,13 @@ class RetrievalConfig:
 
 
 # Bump when `lexical_document` or the BM25 tokenizer changes: saved indexes are then rebuilt.
-LEXICAL_VERSION = "4"
+LEXICAL_VERSION = "5"
 
 # How people ask for the metadata passage: indexed with it, so "who wrote this?" finds it by words too.
 _METADATA_TERMS = ("author writer wrote written journalist reporter byline headline published publication date day "
                    "released outlet newspaper website source media "
                    "autor autora escribió escrito periodista publicó publicado publicación fecha medio fuente")
+_CAPTION_TERMS = "photo photograph picture image caption foto fotografía imagen"  # when the details have one
 
 
 def lexical_document(passage: Passage, speakers: Sequence[Speaker]) -> str:
@@ -108,8 +127,11 @@ def lexical_document(passage: Passage, speakers: Sequence[Speaker]) -> str:
         for s in speakers
         if passage.id in s.passage_ids
     ]
-    extra = _METADATA_TERMS if passage.kind == "metadata" else None
-    return "\n".join(filter(None, [passage.section, passage.text, *names, extra]))
+    text, extra = passage.text, None
+    if passage.kind == "metadata":  # the photo caption is found by asking about the photo (see `PHOTO_PREFIX`)
+        text = embedded_text(passage)
+        extra = _METADATA_TERMS + (" " + _CAPTION_TERMS if PHOTO_PREFIX in passage.text else "")
+    return "\n".join(filter(None, [passage.section, text, *names, extra]))
 
 
 class Retriever:
@@ -172,19 +194,25 @@ class Retriever:
         unknown, words = unknown_words(question, self._known_words, spanish=spanish)
         if self.frequencies is not None:  # ordinary words of the question's language say nothing about its topic
             unknown = [w for w in unknown if self.frequencies.zipf(w, language) < self.config.rare_zipf]
+        names = unknown_names(question, self._known_words)
+        places = self._places.in_text(question)
         signals = Signals(
             dense_top=found.best_score,
             dense_margin=found.margin,
             lexical_top=float(np.log1p(found.lexical_top)),
             unknown_share=len(unknown) / words if words else 0.0,
-            foreign_names=len(unknown_names(question, self._known_words)) + len(self._places.in_text(question)),
+            foreign_names=len(names) + len(places),
             spanish=spanish,
             answer_kind_missing=found.answer_type_missing,
             asks_position=found.asks_position,
             reader_top=found.reader_top,
             reader_margin=found.reader_margin,
         )
-        return Retrieval(found.hits, signals, question)
+        # Said to the asker only when no form of the word is in the corpus ("propose" ~ "proposed" is not listed).
+        # In a Spanish question every ordinary word is absent from the English coverage: only its names are said.
+        stems = self._known_words.stems
+        unused = [] if spanish else [w for w in unknown if len(w) < 5 or fold(w)[:5] not in stems]
+        return Retrieval(found.hits, signals, question, _unmentioned(question, [*unused, *names, *places]))
 
     def search(self, question: str, k: int) -> list[Hit]:
         """The `k` best passages for `question`, best first: the same path `retrieve` takes, typo repair included."""
@@ -249,18 +277,20 @@ class Retriever:
         if self.reader is None or not self.config.reader_candidates:
             return order, 0.0, 0.0
         head = order[: self.config.reader_candidates]
-        p = self.reader.probabilities(question, [self._reader_text(int(rows[i])) for i in head]).astype(np.float64)
+        photo = asks_about_photo(question)
+        p = self.reader.probabilities(question, [self._reader_text(int(rows[i]), photo) for i in head]
+                                      ).astype(np.float64)
         ranked = np.argsort(-(fused[head] + self.config.reader_weight * p), kind="stable")
         first = float(p[ranked[0]])
         others = np.delete(p, ranked[0])
         margin = first - float(others.max()) if others.size else first
         return np.concatenate([head[ranked], order[head.shape[0]:]]), first, margin
 
-    def _reader_text(self, row: int) -> str:
+    def _reader_text(self, row: int, photo: bool = False) -> str:
         """What the reader reads of passage `row` (with the one before it, when it leans on it): made for the few
         candidates read, never kept for the whole index."""
         passages = self.index.passages
-        return reader_text(passages[row], passages[row - 1] if row > 0 else None)
+        return reader_text(passages[row], passages[row - 1] if row > 0 else None, photo=photo)
 
     def _held(self, kinds: frozenset[str], rows: np.ndarray) -> np.ndarray:
         """Which of `rows` hold an answer of any of `kinds`."""

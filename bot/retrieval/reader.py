@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 from bot.index_store import sha256_file
-from bot.passages import Passage, leans_on_previous
+from bot.passages import Passage, embedded_text, leans_on_previous
 
 READER_DIR = Path(__file__).resolve().parent.parent / "models" / "reader"
 MANIFEST_FILE = "manifest.json"
@@ -40,9 +40,10 @@ class ReaderError(RuntimeError):
     """The shipped reader is missing or does not match its manifest."""
 
 
-def reader_text(passage: Passage, previous: Passage | None = None) -> str:
-    """What the reader reads of `passage`: heading, then text (after the paragraph it leans on, if any)."""
-    body = passage.text
+def reader_text(passage: Passage, previous: Passage | None = None, *, photo: bool = False) -> str:
+    """What the reader reads of `passage`: heading, then text (after the paragraph it leans on, if any); the
+    details' photo caption only for a question about the photo (`photo`; see `bot.passages.PHOTO_PREFIX`)."""
+    body = passage.text if photo else embedded_text(passage)
     if (previous is not None and previous.article == passage.article and previous.kind == "paragraph"
             and leans_on_previous(passage)):
         body = f"{previous.text} {body}"

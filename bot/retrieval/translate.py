@@ -28,7 +28,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 MODES_DIR = Path("/usr/share/apertium/modes")
-PAIR = "spa-eng"
+PAIR = "spa-eng"  # questions, for searching
+TO_SPANISH = "eng-spa"  # quoted passages, for a Spanish reader's gist (the "Ver traducción" button)
 TIMEOUT = 2.0  # seconds a translation may take before the translator is given up
 START_TIMEOUT = 15.0  # the first one also loads the pipeline's dictionaries (~0.4 s on an idle machine)
 RETRY_AFTER = 60.0  # seconds without translation after a failure or stall, then a fresh pipeline is tried
@@ -73,8 +74,8 @@ class Translator:
         self.failures = 0
 
     @classmethod
-    def apertium(cls) -> Translator:
-        return cls(apertium_pipeline())
+    def apertium(cls, pair: str = PAIR) -> Translator:
+        return cls(apertium_pipeline(pair))
 
     @property
     def available(self) -> bool:
@@ -86,7 +87,7 @@ class Translator:
         return self._resting_until is not None and self._clock() < self._resting_until
 
     def translate(self, text: str) -> str | None:
-        """`text` in English, or None when no translation can be had now."""
+        """`text` translated (into English for the default pair), or None when no translation can be had now."""
         with self._lock:
             if self._command is None or self.resting:
                 return None
@@ -94,8 +95,8 @@ class Translator:
                 return self._translate(" ".join(text.split()))
             except (OSError, ValueError, TimeoutError) as exc:
                 self.failures += 1
-                log.warning("Spanish translation failed (%s): resting it %.0f s, Spanish questions use cognates "
-                            "only meanwhile", exc, self._retry_after)
+                log.warning("machine translation failed (%s): resting it %.0f s (Spanish questions use cognates "
+                            "only meanwhile)", exc, self._retry_after)
                 self._resting_until = self._clock() + self._retry_after
                 self.close()
                 return None
