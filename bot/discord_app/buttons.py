@@ -10,15 +10,17 @@ custom_id grammar (at most 100 characters):
     sb:vote:up | sb:vote:down            the vote buttons (the answer is the message they sit on)
     sb:more:<asker>:<ref>                More, on an answer
     sb:page:<asker>:<page>:<ref>         Back / Next, on a page of more passages
-    sb:ctx:<ref>                         Context
+    sb:ctx:<ref>[:<rank>]                Context (rank: the cited passage's number in the answer)
     sb:near:<ref>                        Show the closest passages (refusals)
     sb:del:<asker>                       Delete
+    sb:tr:<ref>[,<ref>…]                 See translation (the passages shown, into Spanish; up to three)
     sb:why:<answer message id>           "What was wrong?" (in the private 👎 acknowledgement)
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import math
@@ -55,6 +57,8 @@ NEXT = N_("Next")
 CONTEXT = N_("Context")
 DELETE = N_("Delete")
 CLOSEST = N_("Show the closest passages")
+TRANSLATE = N_("See translation")
+NO_TRANSLATION = N_("The automatic translation is not available right now; please try again in a while.")
 WHY = N_("What was wrong?")
 WHY_TITLE = N_("What was wrong with this answer?")
 WHY_LABEL = N_("What was wrong? (optional)")
@@ -77,11 +81,12 @@ UNREADABLE = N_("I can no longer read this answer's question (its embed was remo
                 "for a fresh answer.")
 
 PAGE_SIZE = render.MAX_PASSAGES
-MAX_PAGES = 5  # More goes as far as the 15th passage
+MAX_PAGES = 5  # More goes as far as the 16th passage
 STORE_WAIT = 2.0  # seconds a vote may wait for the store before it is acknowledged anyway
 
 NO_VOTES = VoteCounts(0, 0)
-_REF = r"(?P<ref>[0-9a-f]{12})"
+_HEX_REF = r"[0-9a-f]{12}"  # a `passage_ref`
+_REF = rf"(?P<ref>{_HEX_REF})"
 
 
 def _bot(interaction: discord.Interaction[Any]) -> Any:
@@ -303,7 +308,7 @@ class MoreButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:more:(?
         return cls(int(match["asker"]), match["ref"])
 
     async def act(self, interaction: discord.Interaction[Any]) -> None:
-        await show_page(interaction, self.asker, 2, self.ref, on_page=False)
+        await show_page(interaction, self.asker, 1, self.ref, on_page=False)
 
 
 class PageButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:page:(?P<asker>\d+):(?P<page>\d+):{_REF}"):
@@ -352,9 +357,10 @@ async def show_page(interaction: discord.Interaction[Any], asker: int, page: int
         await interaction.response.defer()
     else:
         await interaction.response.defer(ephemeral=private, thinking=True)
-    citations = await bot.passages(searched, PAGE_SIZE * MAX_PAGES)
+    # The pages hold the passages after the answer's own, in full (the answer lists close ones in short).
+    citations = (await bot.passages(searched, PAGE_SIZE * MAX_PAGES + 1))[1:]
     pages = max(1, math.ceil(len(citations) / PAGE_SIZE))
-    if page > pages:
+    if not citations or page > pages:
         await _private(interaction, t._(NO_MORE))
         return
     shown = citations[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
@@ -369,15 +375,16 @@ async def show_page(interaction: discord.Interaction[Any], asker: int, page: int
 # -- context, closest, delete --------------------------------------------------------------------
 
 
-class ContextButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:ctx:{_REF}"):
-    def __init__(self, ref: str, t: Texts = ENGLISH) -> None:
-        self.ref = ref
+class ContextButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:ctx:{_REF}(?::(?P<rank>\d+))?"):
+    def __init__(self, ref: str, t: Texts = ENGLISH, rank: int = 1) -> None:
+        """`rank`: the cited passage's number in the answer, kept in the context shown."""
+        self.ref, self.rank = ref, rank
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(CONTEXT),
-                                   custom_id=f"sb:ctx:{ref}"))
+                                   custom_id=f"sb:ctx:{ref}:{rank}"))
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> ContextButton:
-        return cls(match["ref"])
+        return cls(match["ref"], rank=int(match["rank"] or 1))  # buttons sent before the rank was kept: 1
 
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         if not await _usable(interaction, self.ref):
@@ -388,8 +395,14 @@ class ContextButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:ctx:
             await _private(interaction, t._(GONE))
             return
         cited = _bot(interaction).engine.catalog.by_ref(self.ref)
-        embed = render.context_embed(citations, cited.id if cited else "", t)
+        cited_id = cited.id if cited else ""
+        embed = render.context_embed(numbered(citations, cited_id, self.rank), cited_id, t)
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+def numbered(citations: tuple[Citation, ...], cited_id: str, rank: int) -> tuple[Citation, ...]:
+    """The context's passages, the cited one numbered as in the answer, its neighbours unnumbered (rank 0)."""
+    return tuple(dataclasses.replace(c, rank=rank if c.passage.id == cited_id else 0) for c in citations)
 
 
 class ClosestButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:near:{_REF}"):
@@ -418,6 +431,33 @@ class ClosestButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:near
                                         allowed_mentions=NO_MENTIONS)
 
 
+class TranslateButton(Guarded, ui.DynamicItem[ui.Button[Any]],
+                      template=rf"sb:tr:(?P<refs>{_HEX_REF}(?:,{_HEX_REF}){{0,2}})"):
+    """A Spanish machine translation (Apertium) of the answer's passages, for the clicker only, under the
+    verbatim English quotes (which stay the citation)."""
+
+    def __init__(self, refs: tuple[str, ...], t: Texts = ENGLISH) -> None:
+        self.refs = refs[:3]
+        super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(TRANSLATE), emoji="🌐",
+                                   custom_id="sb:tr:" + ",".join(self.refs)))
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> TranslateButton:
+        return cls(tuple(match["refs"].split(",")))
+
+    async def act(self, interaction: discord.Interaction[Any]) -> None:
+        if not await _usable(interaction, self.refs[0]):
+            return
+        t = interaction_texts(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        translated = await asyncio.to_thread(_bot(interaction).engine.translations, self.refs)
+        if not translated:
+            await _private(interaction, t._(NO_TRANSLATION))
+            return
+        await interaction.followup.send(embed=render.translation_embed(translated, t), ephemeral=True,
+                                        allowed_mentions=NO_MENTIONS)
+
+
 class DeleteButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=r"sb:del:(?P<asker>\d+)"):
     def __init__(self, asker: int, t: Texts = ENGLISH) -> None:
         self.asker = asker
@@ -438,26 +478,34 @@ class DeleteButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=r"sb:del:(?
 
 
 DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
-    VoteButton, WhyButton, MoreButton, PageButton, ContextButton, ClosestButton, DeleteButton,
+    VoteButton, WhyButton, MoreButton, PageButton, ContextButton, ClosestButton, TranslateButton, DeleteButton,
 )
 
 
 # -- the view under an answer --------------------------------------------------------------------
 
 
-def answer_view(answer: Answer, asker: int, *, votes: bool, deletable: bool,
-                counts: VoteCounts = NO_VOTES, t: Texts = ENGLISH) -> ui.View | None:
-    """The buttons for an answer (None when there is nothing to offer), labelled in the answer's language."""
+def answer_view(answer: Answer, asker: int, *, votes: bool, deletable: bool, counts: VoteCounts = NO_VOTES,
+                t: Texts = ENGLISH, translatable: bool = False) -> ui.View | None:
+    """The buttons for an answer (None when there is nothing to offer), labelled in the answer's language.
+
+    `translatable`: offer "See translation" (the asker reads Spanish and the en→es translation is installed).
+    """
     view = ui.View(timeout=None)
     first: Citation | None = answer.citations[0] if answer.citations else None
-    if votes and first is not None:
+    if votes and first is not None and answer.answered:  # a refusal has nothing to vote on
         view.add_item(VoteButton("up", counts.up))
         view.add_item(VoteButton("down", counts.down))
     if first is not None:
         ref = passage_ref(first.passage)
-        if answer.answered:
+        if answer.overview == "participants":
+            pass  # the list is the answer: each leader's passages are behind `/leader`, as the reply says
+        elif answer.answered:
             view.add_item(MoreButton(asker, ref, t))
             view.add_item(ContextButton(ref, t))
+            if translatable and t.lang == "es":
+                shown = render.shown_citations(answer)
+                view.add_item(TranslateButton(tuple(passage_ref(c.passage) for c in shown), t))
         else:
             view.add_item(ClosestButton(ref, t))
     if deletable:

@@ -17,7 +17,7 @@ from .render import asked_in
 log = logging.getLogger(__name__)
 
 HISTORY = 25  # messages of a thread looked through for the latest answer
-_REF_RE = re.compile(r"^sb:(?:more:\d+|ctx|near):([0-9a-f]{12})$")
+_REF_RE = re.compile(r"^sb:(?:more:\d+|ctx|near):([0-9a-f]{12})(?::\d+)?$")
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from collections.abc import Callable, Sequence
 import discord
 
 from bot.answer import Answer, ArticleRef, Citation
-from bot.framing import ENGLISH, MAYBE, VERBATIM, citation_label
+from bot.framing import ENGLISH, MAYBE, VERBATIM, citation_label, office_and_country, refusal_notes
 from bot.i18n import LANGUAGES, N_, Texts, texts
+from bot.passages import PHOTO_PREFIX
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -40,11 +41,6 @@ CONTEXT_CITED = N_("cited")
 CONTEXT_BEFORE = N_("before")
 CONTEXT_AFTER = N_("after")
 CLOSEST_TITLE = N_("The closest passages (they do not answer the question)")
-
-NOT_COVERED = N_(
-    "This is not covered in the summit coverage I have. Try rephrasing the question, or use "
-    "{leaders} to see who spoke and {leader} to read what each of them said."
-)
 
 _MENTION_RE = re.compile(r"@(everyone|here|[!&]?\d+)")
 _URL_RE = re.compile(r"^https?://[^\s<>]+$")
@@ -183,79 +179,190 @@ def slash_names(t: Texts, *, client_language_known: bool = True) -> dict[str, st
 
 
 # -- answers -----------------------------------------------------------------------------------
+#
+# A reply a member reads at a glance: the answering passage first, quoted verbatim with its highlighted
+# phrase (the only bold of the reply) and its citation; then, only when the ranking was close, the runners-up
+# as one compact list (citation and a short verbatim snippet, no bold); the rest is behind More.
+
+# A further passage is listed under the answer only when it scores within this share of the answer's: on the
+# dev sets' in-scope questions, the passages listed fell from 458 to 143 while 16 of the 25 that were the
+# expected passage stayed (the others were padding: most questions have one expected passage).
+SEE_ALSO_SHARE = 0.9
+SNIPPET_CHARS = 90  # a listed passage's verbatim snippet
+QUOTE_MAX = 900  # the answering passage (the corpus's longest is under 500 characters)
+
+REPLY_HINT = N_("↩ Reply to this answer to ask a follow-up")
+FOLLOWUP_OF = N_("Follow-up to: {question}")
+NOT_COVERED_HELP = N_(
+    "Use {leaders} to see who spoke and {leader} to read what each of them said, or the button below for the "
+    "passages closest to your question."
+)
 
 
 def citation_heading(citation: Citation, *, with_article: bool = False, t: Texts = ENGLISH) -> str:
-    """`**[1]** [Section — ¶9](url)`, or bold and unlinked when the article has no url."""
+    """`[1] [Section — ¶9](url)`, unlinked when the article has no url (no bold: bold marks only the answer);
+    a passage shown only around a cited one (rank 0) has no number."""
     url = link(citation.article.url)
-    label = escape(citation_label(citation, t)).replace("[", "\\[").replace("]", "\\]")
-    heading = f"**[{citation.rank}]** [{label}]({url})" if url else f"**[{citation.rank}] {label}**"
+    label = _brackets(escape(citation_label(citation, t)))
+    number = f"\\[{citation.rank}\\] " if citation.rank else ""
+    heading = f"{number}[{label}]({url})" if url else f"{number}{label}"
     if with_article:
         heading += " · " + fit(citation.article.title, 120)
     return heading
 
 
-def citation_block(citation: Citation, limit: int, *, with_article: bool = False, t: Texts = ENGLISH) -> str:
-    """The cited heading, then the passage quoted verbatim (cut to fit `limit` if it must be)."""
+def _brackets(markdown: str) -> str:
+    return markdown.replace("[", "\\[").replace("]", "\\]")
+
+
+def passage_text(citation: Citation, t: Texts = ENGLISH) -> tuple[str, tuple[Span, ...]]:
+    """The passage as shown, with its highlights: verbatim, except an article's details (our own labelled
+    lines, not the article's words), which are written in the reader's language from the same fields."""
+    passage, spans = citation.passage, citation.highlights
+    if passage.kind != "metadata" or t.lang == ENGLISH.lang:
+        return passage.text, spans
+    article = citation.article
+    fields = [(t._("Title"), article.title, "Title: "), (t._("Author"), article.author, "Author: "),
+              (t._("Published"), human_date(article.published, t), "Published: "),
+              (t._("Outlet"), article.outlet, "Outlet: "), (t._("Link"), article.url, "Link: "),
+              (t._("Photo"), _photo_caption(passage.text), PHOTO_PREFIX)]
+    lines: list[str] = []
+    shown: list[Span] = []
+    at = 0
+    for label, value, english in fields:
+        if not value:
+            continue
+        line = f"{label}: {value}"
+        origin = passage.text.find("\n" + english) + 1 if not passage.text.startswith(english) else 0
+        end = passage.text.find("\n", origin)
+        end = len(passage.text) if end < 0 else end
+        if any(a < end and b > origin + len(english) for a, b in spans):  # the field's value was highlighted
+            shown.append((at + len(label) + 2, at + len(line)))
+        lines.append(line)
+        at += len(line) + 1
+    return "\n".join(lines), tuple(shown)
+
+
+def _photo_caption(details: str) -> str | None:
+    """The photo caption line of an article's details (`ArticleRef` does not carry it), verbatim."""
+    return next((line.removeprefix(PHOTO_PREFIX) for line in details.split("\n") if line.startswith(PHOTO_PREFIX)),
+                None)
+
+
+def citation_block(citation: Citation, limit: int, *, with_article: bool = False, bold: bool = True,
+                   t: Texts = ENGLISH) -> str:
+    """The passage quoted verbatim (its highlights in bold when `bold`), then its citation; cut to `limit`."""
     heading = citation_heading(citation, with_article=with_article, t=t)
-    spans = citation.highlights
+    text, spans = passage_text(citation, t)
 
-    def render(text: str) -> str:
-        return quoted(highlighted(text, spans))
+    def render(part: str) -> str:
+        return quoted(highlighted(part, spans if bold else ()))
 
-    return heading + "\n" + fit(citation.passage.text, max(0, limit - len(heading) - 1), render)
+    return fit(text, max(0, limit - len(heading) - 3), render) + "\n— " + heading
+
+
+def snippet_line(citation: Citation, *, with_article: bool = False, t: Texts = ENGLISH) -> str:
+    """`[2] Section — ¶8 · “the passage's first words…”`: a compact, unbolded pointer to a passage."""
+    text, _ = passage_text(citation, t)
+    snippet = fit(" ".join(text.split()), SNIPPET_CHARS)
+    quoted_snippet = snippet if snippet.startswith(("“", '"')) else f"“{snippet}”"  # a quote opening the passage
+    return f"{citation_heading(citation, with_article=with_article, t=t)} · {quoted_snippet}"
 
 
 def answer_embed(answer: Answer, t: Texts = ENGLISH, *, client_language_known: bool = True) -> discord.Embed:
-    """The answer (first passage) and up to two "see also" passages (every article's details when a question
-    about "the article" leads to them), or the not-covered message.
+    """The answer: the answering passage first, close runners-up as a compact list (every article's details
+    when a question about "the article" leads to them), or the refusal.
 
     A `medium` answer is labelled "This may answer it" (and coloured apart). In any language but
     English the footer says that the passages are quoted verbatim from the English original.
     """
     if not answer.answered or not answer.citations:
-        return not_covered_embed(answer.question, answer.searched_for, t,
-                                 client_language_known=client_language_known)
-    first, *rest = answer.citations[:shown_passages(answer)]
+        return not_covered_embed(answer, t, client_language_known=client_language_known)
+    if answer.overview == "participants":
+        return participants_embed(answer, t, client_language_known=client_language_known)
+    first, *rest = shown_citations(answer)
     maybe = answer.confidence == "medium"
     embed = discord.Embed(title=fit(answer.question, TITLE_MAX), colour=MAYBE_COLOUR if maybe else ANSWER_COLOUR,
                           url=link(first.article.url))
     if maybe:
         embed.set_author(name=t._(MAYBE))
-    searched = footer_query(answer.question, answer.searched_for)
-    lines = [searched_line(searched, t)] if searched else []
+    lines = _asked_lines(answer.question, answer.searched_for, t)
     if t.lang != ENGLISH.lang:
         lines.append(t._(VERBATIM))
-    lines.append(source_line(first.article, t))
+    lines += [source_line(first.article, t), t._(REPLY_HINT)]
     embed.set_footer(text=fit("\n".join(lines), FOOTER_MAX, inert))
-    for citation in rest:
-        other = citation.article.slug != first.article.slug
-        embed.add_field(name=t._("See also"),
-                        value=citation_block(citation, FIELD_VALUE_MAX, with_article=other, t=t), inline=False)
-    budget = min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(embed))
+    details = first.passage.kind == "metadata"
+    if details:  # every article's details, each in full: they are what was asked
+        for citation in rest:
+            embed.add_field(name=t._("See also"), value=citation_block(citation, FIELD_VALUE_MAX, with_article=True,
+                                                                       t=t), inline=False)
+    else:
+        listed = [snippet_line(c, with_article=c.article.slug != first.article.slug, t=t) for c in rest]
+        if listed:
+            embed.add_field(name=t._("See also"), value=fit("\n".join(listed), FIELD_VALUE_MAX, plain), inline=False)
+    budget = min(DESCRIPTION_MAX, QUOTE_MAX, EMBED_TOTAL_MAX - len(embed))
     embed.description = citation_block(first, budget, t=t)
     return embed
 
 
-def shown_passages(answer: Answer) -> int:
-    """How many passages the embed shows: three, or every article's details when they lead the answer."""
-    details = 0
-    for citation in answer.citations[:MAX_ARTICLE_DETAILS]:
-        if citation.passage.kind != "metadata":
-            break
-        details += 1
-    return max(MAX_PASSAGES, details)
+PARTICIPANTS_HINT = N_("Use {leader} to read what each one said, or {leaders} for the list with the passages.")
 
 
-def not_covered_embed(question: str, searched_for: str | None = None, t: Texts = ENGLISH, *,
-                      client_language_known: bool = True) -> discord.Embed:
-    """The honest refusal: no passage is presented as an answer."""
+def participants_embed(answer: Answer, t: Texts = ENGLISH, *, client_language_known: bool = True) -> discord.Embed:
+    """"Who spoke?": every leader the coverage quotes, in bold (they are the answer), with office and country,
+    each cited by the passage that first quotes them; then where to read what each said."""
+    first = answer.citations[0]
+    embed = discord.Embed(title=fit(answer.question, TITLE_MAX), colour=ANSWER_COLOUR, url=link(first.article.url))
+    lines = [f"**{escape(person.name)}** — {escape(office_and_country(person, t))} · {_paragraph_link(citation, t)}"
+             for person, citation in zip(answer.leaders, answer.citations, strict=True)]
     names = slash_names(t, client_language_known=client_language_known)
-    embed = discord.Embed(title=fit(question, TITLE_MAX), description=t._(NOT_COVERED, **names),
+    hint = t._(PARTICIPANTS_HINT, leader=names["leader"], leaders=names["leaders"])
+    embed.description = fit("\n".join(lines) + "\n\n" + hint, DESCRIPTION_MAX, plain)
+    embed.set_footer(text=fit(source_line(first.article, t) + "\n" + t._(REPLY_HINT), FOOTER_MAX, inert))
+    return embed
+
+
+def _paragraph_link(citation: Citation, t: Texts) -> str:
+    """`[1] ¶8` (linked when the article has a url): a citation short enough for a list."""
+    number = citation.passage.paragraph
+    label = f"¶{number}" if t.lang == ENGLISH.lang else t._("paragraph {number}", number=number)
+    url = link(citation.article.url)
+    return f"\\[{citation.rank}\\] " + (f"[{label}]({url})" if url else label)
+
+
+def shown_citations(answer: Answer) -> tuple[Citation, ...]:
+    """The passages the answer shows: the first, and those scoring within `SEE_ALSO_SHARE` of it (two at most);
+    or every article's details when they lead the answer."""
+    citations = answer.citations
+    if citations and citations[0].passage.kind == "metadata":
+        details = 0
+        for citation in citations[:MAX_ARTICLE_DETAILS]:
+            if citation.passage.kind != "metadata":
+                break
+            details += 1
+        return citations[:details]
+    top = citations[0].score if citations else 0.0
+    close = [c for c in citations[1:MAX_PASSAGES] if top > 0 and c.score >= SEE_ALSO_SHARE * top]
+    return (*citations[:1], *close)
+
+
+def shown_passages(answer: Answer) -> int:
+    """How many passages the answer shows (`shown_citations`)."""
+    return len(shown_citations(answer))
+
+
+def not_covered_embed(answer: Answer, t: Texts = ENGLISH, *, client_language_known: bool = True) -> discord.Embed:
+    """The honest refusal: no passage is presented as an answer. It says which of the question's names and
+    words the coverage never mentions, and, when it names someone, which leaders it does quote."""
+    names = slash_names(t, client_language_known=client_language_known)
+    parts = [t._("This is not covered in the summit coverage I have."), *refusal_notes(answer, t, escape),
+             t._(NOT_COVERED_HELP, **names)]
+    embed = discord.Embed(title=fit(answer.question, TITLE_MAX), description=fit(" ".join(parts), DESCRIPTION_MAX,
+                                                                                  plain),
                           colour=NOT_COVERED_COLOUR)
-    searched = footer_query(question, searched_for)
-    if searched:
-        embed.set_footer(text=fit(searched_line(searched, t), FOOTER_MAX, inert))
+    lines = _asked_lines(answer.question, answer.searched_for, t)
+    if lines:
+        embed.set_footer(text=fit("\n".join(lines), FOOTER_MAX, inert))
     return embed
 
 
@@ -267,20 +374,39 @@ def footer_query(question: str, searched: str | None) -> str | None:
     return question if fit(question, TITLE_MAX) != escape(question) else None
 
 
+def _asked_lines(question: str, searched_for: str | None, t: Texts) -> list[str]:
+    """The footer's line on what was searched: "Follow-up to: <the earlier question>" when the question was read
+    with the one it follows up, "Searched for: …" after typo repair (or when the title had to cut the question)."""
+    searched = footer_query(question, searched_for)
+    if searched is None:
+        return []
+    if searched_for and searched_for.startswith(question + " ") and fit(question, TITLE_MAX) == escape(question):
+        return [t._(FOLLOWUP_OF, question=searched_for[len(question) + 1:])]
+    return [searched_line(searched, t)]
+
+
 def searched_line(searched_for: str, t: Texts = ENGLISH) -> str:
     """The footer line telling what was searched after typo repair (footers show no markdown)."""
     return t._("Searched for: {query}", query=searched_for)
+
+
+def _prefixes(message: str) -> list[str]:
+    return [texts(lang)._(message, **{key: "\0"}).split("\0")[0]
+            for lang in LANGUAGES for key in ("query", "question") if "{" + key + "}" in message]
 
 
 def asked_in(embed: discord.Embed) -> tuple[str, str]:
     """(the question as titled, what was searched) read back from one of our embeds, for the buttons."""
     title = _unescape(embed.title or "")
     searched = title
-    prefixes = [texts(lang)._("Searched for: {query}", query="\0").split("\0")[0] for lang in LANGUAGES]
     for line in (embed.footer.text or "").split("\n"):
-        for prefix in prefixes:
+        line = line.replace("@\u200b", "@")
+        for prefix in _prefixes("Searched for: {query}"):
             if line.startswith(prefix):
-                searched = line.removeprefix(prefix).replace("@\u200b", "@")
+                searched = line.removeprefix(prefix)
+        for prefix in _prefixes(FOLLOWUP_OF):
+            if line.startswith(prefix):
+                searched = f"{title} {line.removeprefix(prefix)}"
     return title, searched
 
 
@@ -294,6 +420,7 @@ def _unescape(markdown: str) -> str:
 def _passages_embed(title: str, citations: Sequence[Citation], colour: discord.Colour,
                     headings: Sequence[str | None] | None = None, footer: str | None = None,
                     t: Texts = ENGLISH) -> discord.Embed:
+    """Passages that are not the answer (More, Context, the closest): quoted verbatim, with no bold."""
     embed = discord.Embed(title=fit(title, TITLE_MAX), colour=colour)
     if citations and t.lang != ENGLISH.lang:
         footer = f"{footer}\n{t._(VERBATIM)}" if footer else t._(VERBATIM)
@@ -303,7 +430,7 @@ def _passages_embed(title: str, citations: Sequence[Citation], colour: discord.C
     budget = min(FIELD_VALUE_MAX, (EMBED_TOTAL_MAX - len(embed) - 200) // max(1, len(citations)))
     for i, citation in enumerate(citations):
         name = (headings[i] if headings else None) or "\u200b"
-        block = citation_block(citation, budget, with_article=citation.article.slug != first_slug, t=t)
+        block = citation_block(citation, budget, with_article=citation.article.slug != first_slug, bold=False, t=t)
         embed.add_field(name=fit(name, FIELD_NAME_MAX), value=block, inline=False)
     return embed
 
@@ -312,13 +439,15 @@ def page_embed(question: str, searched: str, citations: Sequence[Citation], page
                t: Texts = ENGLISH) -> discord.Embed:
     """One page of further passages for a question (More)."""
     footer = t._(MORE_PASSAGES, page=page, pages=pages)
-    if searched != question:
-        footer = f"{searched_line(searched, t)}\n{footer}"
+    asked = _asked_lines(question, searched if searched != question else None, t)
+    if asked:
+        footer = f"{asked[0]}\n{footer}"
     return _passages_embed(question, citations, EXTRA_COLOUR, footer=footer, t=t)
 
 
 def context_embed(citations: Sequence[Citation], cited_id: str, t: Texts = ENGLISH) -> discord.Embed:
-    """The cited passage between the ones before and after it (Context)."""
+    """The cited passage between the ones before and after it (Context); each keeps the number `citations` give
+    it (the cited one, its number in the answer)."""
     at = next((i for i, c in enumerate(citations) if c.passage.id == cited_id), 0)
     headings = [t._(CONTEXT_BEFORE if i < at else CONTEXT_CITED if i == at else CONTEXT_AFTER)
                 for i in range(len(citations))]
@@ -331,6 +460,40 @@ def closest_embed(question: str, citations: Sequence[Citation], t: Texts = ENGLI
     embed = _passages_embed(question, citations[:MAX_PASSAGES], NOT_COVERED_COLOUR, t=t)
     embed.set_author(name=t._(CLOSEST_TITLE))
     return embed
+
+
+TRANSLATION_TITLE = N_("Automatic translation")
+TRANSLATION_NOTE = N_("Machine translation (Apertium) of the quoted passages, for the gist only: it may be wrong. "
+                      "The English quote is the source.")
+TRANSLATED = N_("Automatic translation")
+
+
+def translation_embed(translated: Sequence[tuple[Citation, str]], t: Texts = ENGLISH) -> discord.Embed:
+    """Each passage quoted verbatim with its citation, its machine translation under it, labelled as such."""
+    embed = discord.Embed(title=t._(TRANSLATION_TITLE), colour=EXTRA_COLOUR)
+    embed.set_footer(text=fit(t._(TRANSLATION_NOTE), FOOTER_MAX, inert))
+    budget = min(FIELD_VALUE_MAX, (EMBED_TOTAL_MAX - len(embed) - 200) // max(1, len(translated)))
+    for citation, text in translated:
+        label = t._(TRANSLATED) + ": "
+        gist = fit(text, max(0, budget // 2 - len(label) - 2), lambda x: "*" + escape(x) + "*")
+        block = citation_block(citation, budget - len(label) - len(gist) - 1, bold=False, t=t)
+        embed.add_field(name="\u200b", value=f"{block}\n{label}{gist}", inline=False)
+    return embed
+
+
+# -- what a member reads -------------------------------------------------------------------------
+
+LINE_CHARS = 70  # characters of a line of an embed in Discord's desktop client (a 520-pixel embed)
+REPLY_BUDGET = (1100, 20)  # a first reply read without scrolling: at most these characters and lines
+
+
+def reply_size(embed: discord.Embed, line_chars: int = LINE_CHARS) -> tuple[int, int]:
+    """(characters, lines) of an embed as shown: text without our markdown, lines wrapped at `line_chars`."""
+    parts = [embed.author.name, embed.title, embed.description,
+             *(x for f in embed.fields for x in (f.name, f.value)), embed.footer.text]
+    shown = [re.sub(r"\\(.)", r"\1", re.sub(r"\]\([^)]*\)", "]", p)).replace("**", "") for p in parts if p]
+    lines = sum(max(1, -(-len(line) // line_chars)) for part in shown for line in part.split("\n"))
+    return sum(len(part) for part in shown), lines
 
 
 # -- checks ------------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ import discord
 from bot.answer import ArticleRef, Citation
 from bot.catalog import Source, Speaker
 from bot.engine import IndexInfo
-from bot.framing import ENGLISH, VERBATIM, office_and_country, person_line, section_name
-from bot.i18n import Texts
+from bot.framing import ENGLISH, MAYBE, VERBATIM, office_and_country, person_line, section_name
+from bot.i18n import N_, Texts
 from bot.passages import Passage
 
 from .render import (
@@ -134,14 +134,24 @@ def sources_embeds(sources: Sequence[Source], t: Texts = ENGLISH) -> list[discor
         url = link(a.url)
         title = f"**[{escape(a.title)}]({url})**" if url else f"**{escape(a.title)}**"
         details = [t._("By {author}", author=a.author) if a.author else None, human_date(a.published, t), a.outlet,
-                   t.n_("{n} passage", "{n} passages", source.passages),
-                   None if url else t._("no link in the corpus")]
+                   t.n_("{n} passage", "{n} passages", source.passages)]
         blocks.append(title + "\n" + escape(" · ".join(d for d in details if d)))
     return paginate(t.n_("Sources ({n} article)", "Sources ({n} articles)", len(sources)), blocks)
 
 
-def about_embed(info: IndexInfo, *, speakers: int, sources: int, t: Texts = ENGLISH) -> discord.Embed:
-    """What the bot is, how to ask, and what its index holds."""
+HOW_I_DECIDE = (
+    N_("I search the coverage for the passages closest to your question, and a small reader model, trained for "
+       "this, reads the best of them."),
+    N_("When a passage answers the question, I quote it and mark the answering phrase in bold; when I am not sure, "
+       "the answer says “{maybe}”."),
+    N_("When no passage answers it, I say so, and the closest passages are one button away."),
+)
+
+
+def about_embed(info: IndexInfo, *, speakers: int, sources: int, t: Texts = ENGLISH, operator: bool = False,
+                translatable: bool = False) -> discord.Embed:
+    """What the bot covers, how to ask and how it decides; for a server manager (`operator`), the index's model,
+    size and build time too. `translatable`: the "See translation" button is on offer."""
     names = slash_names(t)
     option = t.p_("option name", "question")
     description = "\n".join([
@@ -157,13 +167,21 @@ def about_embed(info: IndexInfo, *, speakers: int, sources: int, t: Texts = ENGL
                     "them said", speakers, leaders=names["leaders"], leader=names["leader"]),
         "• " + t.n_("{sources} lists the article I quote", "{sources} lists the {n} articles I quote", sources,
                     sources=names["sources"]),
+        "",
+        "**" + t._("How I decide") + "**",
+        *("• " + t._(line, maybe=t._(MAYBE)) for line in HOW_I_DECIDE),
     ])
     if t.lang != ENGLISH.lang:
-        description += "\n\n" + t._("The passages I quote are in English, verbatim: I never translate them.")
+        description += "\n\n" + (t._("The passages I quote are the English original, verbatim; the “{button}” "
+                                      "button under an answer gives an automatic translation, for the gist.",
+                                      button=t._("See translation")) if translatable else
+                                  t._("The passages I quote are in English, verbatim: I never translate them."))
     embed = discord.Embed(title=t._("About summit-bot"), description=description, colour=ANSWER_COLOUR)
-    embed.add_field(name=t._("Model"), value=fit(info.model_id, 1024), inline=False)
-    embed.add_field(name=t._("Passages"), value=str(info.passages))
-    embed.add_field(name=t._("Index built"), value=built_at(info.built_at, t))
+    if operator:
+        labels = t._("Model"), t._("Passages"), t._("Index built")
+        values = fit(info.model_id, 200), str(info.passages), built_at(info.built_at, t)
+        details = [f"{label}: {value}" for label, value in zip(labels, values, strict=True)]
+        embed.add_field(name=t._("For server managers"), value="\n".join(details), inline=False)
     return embed
 
 

@@ -37,6 +37,13 @@ def help_text(bot_name: str, t: Texts = ENGLISH, *, client_language_known: bool 
     ), CONTENT_MAX, plain)
 
 
+def thread_welcome(bot_id: int, t: Texts = ENGLISH) -> str:
+    """The first message in a thread opened from an answer: how to ask follow-ups there."""
+    return fit(t._("Ask follow-up questions here: mention me ({bot}) or reply to my answer, and I will read them "
+                   "with the question above, e.g. “and what else was agreed?”.", bot=f"<@{bot_id}>"),
+               CONTENT_MAX, plain)
+
+
 def channel_list(channel_ids: Iterable[int]) -> str:
     """`<#1>, <#2>` (channel mentions never ping)."""
     return ", ".join(f"<#{cid}>" for cid in sorted(channel_ids))

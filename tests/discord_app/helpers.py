@@ -68,8 +68,13 @@ def bold_parts(markdown: str) -> list[str]:
 
 
 def quote_of(block: str) -> str:
-    """The quoted passage of a citation block (the lines after the heading)."""
-    return block.split("\n", 1)[1]
+    """The quoted passage of a citation block (its block-quote lines, before the "— [1] …" citation)."""
+    return "\n".join(line for line in block.split("\n") if line.startswith("> "))
+
+
+def citation_of(block: str) -> str:
+    """The citation line under a quoted passage ("— \\[1\\] Section — ¶9")."""
+    return block.rsplit("\n", 1)[-1]
 
 
 # -- the bot ---------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from bot.engine import Engine
 from bot.store import votes
 from tests.fake_discord import ADMIN_USER_ID, CHANNEL_ID, EPHEMERAL, FakeDiscord, InteractionState
 
-from .helpers import run_command, sent_for, shown_text
+from .helpers import bold_parts, citation_of, quote_of, run_command, sent_for, shown_text
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
 
@@ -65,8 +65,8 @@ async def test_an_answer_has_vote_more_context_and_delete_buttons(fake: FakeDisc
                                                                   engine: Engine, user: int) -> None:
     message = await ask(fake, user)
     ref = passage_ref(engine.ask(QUESTION).citations[0].passage)
-    assert custom_ids(message) == ["sb:vote:up", "sb:vote:down", f"sb:more:{user}:{ref}", f"sb:ctx:{ref}",
-                                   f"sb:del:{user}"]
+    assert custom_ids(message) == ["sb:vote:up", "sb:vote:down", f"sb:more:{user}:{ref}", f"sb:ctx:{ref}:1",
+                                   f"sb:del:{user}"]  # an English answer never offers the Spanish translation
     assert all(len(c) <= 100 for c in custom_ids(message))
 
 
@@ -119,26 +119,36 @@ async def test_the_down_vote_asks_what_was_wrong_in_an_optional_modal(fake: Fake
 async def test_more_pages_through_further_passages_privately_for_others(fake: FakeDiscord, bot: SummitBot,
                                                                       engine: Engine, user: int) -> None:
     message = await ask(fake, user)
-    ranked = engine.ask(QUESTION, 15).citations
+    # the passages after the answer's own first one, as More searches them
+    ranked = engine.passages(QUESTION, buttons.PAGE_SIZE * buttons.MAX_PAGES + 1)[1:]
+    assert len(ranked) == 15
     other = fake.add_user("curious").id
     more = next(c for c in custom_ids(message) if c.startswith("sb:more:"))
     state, [page] = await click(fake, more, message["id"], other)
     assert state.ephemeral  # not the asker: only they see it
     embed = page["embeds"][0]
-    assert embed["footer"]["text"] == render.MORE_PASSAGES.format(page=2, pages=5)
-    assert [shown_text(f["value"].split("\n", 1)[1]) for f in embed["fields"]] == [
-        c.passage.text for c in ranked[3:6]]
+    assert embed["footer"]["text"] == render.MORE_PASSAGES.format(page=1, pages=5)
+    fields = embed["fields"]
+    assert [shown_text(quote_of(f["value"])) for f in fields] == [c.passage.text for c in ranked[:3]]
+    assert [citation_of(f["value"]) for f in fields] == [f"— {render.citation_heading(c)}" for c in ranked[:3]]
+    assert [citation_of(f["value"])[:7] for f in fields] == ["— \\[2\\]", "— \\[3\\]", "— \\[4\\]"]
+    assert all(bold_parts(f["value"]) == [] and "**" not in f["value"] for f in fields)  # no bold off the answer
     back, forward = custom_ids(page)
-    assert [c["label"] for c in page["components"][0]["components"]] == [buttons.BACK, buttons.NEXT]
+    row = page["components"][0]["components"]
+    assert [c["label"] for c in row] == [buttons.BACK, buttons.NEXT]
+    assert row[0].get("disabled") is True and not row[1].get("disabled")  # no going back from page 1
     ref = more.rsplit(":", 1)[1]
-    assert (back, forward) == (f"sb:page:{user}:1:{ref}", f"sb:page:{user}:3:{ref}")
+    assert (back, forward) == (f"sb:page:{user}:1:{ref}", f"sb:page:{user}:2:{ref}")
     page_message = state.followups[0]["id"]
     state, [turned] = await click(fake, forward, page_message, other)
     assert state.ack_type == 6  # turned in place
-    assert turned["embeds"][0]["footer"]["text"] == render.MORE_PASSAGES.format(page=3, pages=5)
+    assert turned["embeds"][0]["footer"]["text"] == render.MORE_PASSAGES.format(page=2, pages=5)
+    assert [shown_text(quote_of(f["value"])) for f in turned["embeds"][0]["fields"]] == [
+        c.passage.text for c in ranked[3:6]]
     back = custom_ids(turned)[0]
+    assert not turned["components"][0]["components"][0].get("disabled")
     state, [returned] = await click(fake, back, page_message, other)
-    assert returned["embeds"][0]["footer"]["text"] == render.MORE_PASSAGES.format(page=2, pages=5)
+    assert returned["embeds"][0]["footer"]["text"] == render.MORE_PASSAGES.format(page=1, pages=5)
 
     state, [mine] = await click(fake, more, message["id"], user)
     assert not state.ephemeral and mine["embeds"][0]["fields"]  # the asker pages in the open
@@ -149,13 +159,17 @@ async def test_context_shows_the_paragraphs_before_and_after_the_cited_one(fake:
     message = await ask(fake, user)
     cited = engine.ask(QUESTION).citations[0].passage
     before, after = engine.catalog.neighbours(cited)
-    state, [context] = await click(fake, next(c for c in custom_ids(message) if c.startswith("sb:ctx:")),
-                                   message["id"], fake.add_user("reader").id)
+    ctx = next(c for c in custom_ids(message) if c.startswith("sb:ctx:"))
+    assert ctx == f"sb:ctx:{passage_ref(cited)}:1"
+    state, [context] = await click(fake, ctx, message["id"], fake.add_user("reader").id)
     assert state.ack_type == 4 and state.ephemeral
     fields = context["embeds"][0]["fields"]
     assert [f["name"] for f in fields] == [render.CONTEXT_BEFORE, render.CONTEXT_CITED, render.CONTEXT_AFTER]
-    assert [shown_text(f["value"].split("\n", 1)[1]) for f in fields] == [before.text, cited.text, after.text]
-    assert fields[1]["value"].startswith(f"**[2] {engine.context(passage_ref(cited))[1].label}**")
+    assert [shown_text(quote_of(f["value"])) for f in fields] == [before.text, cited.text, after.text]
+    assert all(bold_parts(f["value"]) == [] and "**" not in f["value"] for f in fields)  # no bold off the answer
+    label = render.escape(engine.context(passage_ref(cited))[1].label).replace("[", "\\[").replace("]", "\\]")
+    assert citation_of(fields[1]["value"]) == f"— \\[1\\] {label}"  # numbered as in the answer
+    assert [citation_of(f["value"]).startswith("— \\[") for f in fields] == [False, True, False]  # neighbours: none
 
 
 async def test_only_the_asker_or_a_moderator_can_delete_an_answer(fake: FakeDiscord, bot: SummitBot,
@@ -182,14 +196,21 @@ async def test_a_refusal_offers_the_closest_passages_privately(fake: FakeDiscord
     message = await ask(fake, user, REFUSED)
     near = [c for c in custom_ids(message) if c.startswith("sb:near:")]
     assert near == [f"sb:near:{passage_ref(expected.citations[0].passage)}"]
-    assert not any(c.startswith(("sb:more", "sb:ctx")) for c in custom_ids(message))
+    assert custom_ids(message) == [*near, f"sb:del:{user}"]  # nothing to vote on, no More / Context
     assert button(message, "sb:near:")["label"] == buttons.CLOSEST
+    answer = message["embeds"][0]
+    assert answer["description"].startswith("This is not covered in the summit coverage I have.")
+    assert render.REPLY_HINT not in (answer.get("footer") or {}).get("text", "")  # no follow-up on a refusal
     state, [closest] = await click(fake, near[0], message["id"], fake.add_user("nosy").id)
     assert state.ephemeral
     embed = closest["embeds"][0]
     assert embed["author"]["name"] == render.CLOSEST_TITLE
-    assert [shown_text(f["value"].split("\n", 1)[1]) for f in embed["fields"]] == [
-        c.passage.text for c in expected.citations[:3]]
+    closest_three = engine.passages(REFUSED, buttons.PAGE_SIZE)
+    assert [c.passage.id for c in closest_three] == [c.passage.id for c in expected.citations[:3]]
+    assert [shown_text(quote_of(f["value"])) for f in embed["fields"]] == [c.passage.text for c in closest_three]
+    assert [citation_of(f["value"]) for f in embed["fields"]] == [
+        f"— {render.citation_heading(c)}" for c in closest_three]
+    assert all(bold_parts(f["value"]) == [] and "**" not in f["value"] for f in embed["fields"])
 
 
 async def test_buttons_on_an_answer_older_than_the_retention_period_refuse_politely(

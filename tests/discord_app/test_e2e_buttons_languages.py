@@ -8,6 +8,7 @@ from typing import Any
 import discord
 import pytest
 
+from bot.catalog import passage_ref
 from bot.discord_app import buttons, render
 from bot.discord_app.client import SummitBot
 from bot.engine import Engine
@@ -15,7 +16,7 @@ from bot.framing import VERBATIM
 from bot.i18n import texts
 from tests.fake_discord import BOT_USER_ID, FakeDiscord, InteractionState
 
-from .helpers import ask_by_message, run_command, sent_for, shown_text
+from .helpers import ask_by_message, citation_of, quote_of, run_command, sent_for, shown_text
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
 
@@ -60,10 +61,12 @@ async def click(fake: FakeDiscord, cid: str, message_id: int | str, user: int, l
 
 
 async def test_a_spanish_answer_has_spanish_buttons_and_keeps_them_after_a_vote(
-    fake: FakeDiscord, bot: SummitBot, user: int
+    fake: FakeDiscord, bot: SummitBot, engine: Engine, user: int
 ) -> None:
     message = await ask(fake, user, locale="es-419")
-    assert labels(message) == {"sb:vote": None, "sb:more": "Más", "sb:ctx": "Contexto", "sb:del": "Eliminar"}
+    translate = {"sb:tr": "Ver traducción"} if engine.to_spanish is not None else {}  # only with Apertium's en→es
+    assert labels(message) == {"sb:vote": None, "sb:more": "Más", "sb:ctx": "Contexto", **translate,
+                               "sb:del": "Eliminar"}
     english_reader = fake.add_user("english-reader").id
     state, _ = await click(fake, "sb:vote:up", message["id"], english_reader, "en-US", sent=2)
     assert state.followups[0]["content"] == buttons.VOTED[1]  # the clicker's language
@@ -91,17 +94,19 @@ async def test_a_down_vote_its_modal_and_the_thanks_speak_the_clickers_language(
 
 async def test_more_and_its_pages_in_spanish(fake: FakeDiscord, bot: SummitBot, engine: Engine, user: int) -> None:
     message = await ask(fake, user, locale="en-US")
-    ranked = engine.ask(QUESTION, 15).citations
+    ranked = engine.passages(QUESTION, buttons.PAGE_SIZE * buttons.MAX_PAGES + 1)[1:]  # after the answer's own
     reader = fake.add_user("lector").id
     state, [page] = await click(fake, custom_id(message, "sb:more:"), message["id"], reader, "es-419")
     embed = page["embeds"][0]
-    assert embed["footer"]["text"] == f"Más fragmentos, página 2 de 5\n{ES._(VERBATIM)}"
-    assert [shown_text(f["value"].split("\n", 1)[1]) for f in embed["fields"]] == [
-        c.passage.text for c in ranked[3:6]]  # verbatim English
+    assert embed["footer"]["text"] == f"Más fragmentos, página 1 de 5\n{ES._(VERBATIM)}"
+    assert [shown_text(quote_of(f["value"])) for f in embed["fields"]] == [
+        c.passage.text for c in ranked[:3]]  # verbatim English
+    assert all(citation_of(f["value"]).startswith("— \\[") and "párrafo" in citation_of(f["value"])
+               for f in embed["fields"])
     assert [c["label"] for c in page["components"][0]["components"]] == ["Anterior", "Siguiente"]
     forward = page["components"][0]["components"][1]["custom_id"]
     state, [turned] = await click(fake, forward, state.followups[0]["id"], reader, "es-419")
-    assert turned["embeds"][0]["footer"]["text"].startswith("Más fragmentos, página 3 de 5")
+    assert turned["embeds"][0]["footer"]["text"].startswith("Más fragmentos, página 2 de 5")
 
 
 async def test_context_in_spanish(fake: FakeDiscord, bot: SummitBot, user: int) -> None:
@@ -134,3 +139,30 @@ async def test_a_refused_delete_is_explained_in_the_clickers_language(
 async def test_a_spanish_mention_gets_spanish_buttons(fake: FakeDiscord, bot: SummitBot, user: int) -> None:
     _, payload = await ask_by_message(fake, f"<@{BOT_USER_ID}> ¿Qué propuso Maduro para la región?", author_id=user)
     assert labels(payload)["sb:more"] == "Más" and labels(payload)["sb:del"] == "Eliminar"
+
+
+async def test_an_english_answer_offers_no_translation(fake: FakeDiscord, bot: SummitBot, user: int) -> None:
+    message = await ask(fake, user, locale="en-US")
+    assert "sb:tr" not in labels(message)
+
+
+async def test_see_translation_shows_the_quotes_verbatim_with_a_labelled_spanish_translation(
+    fake: FakeDiscord, bot: SummitBot, engine: Engine, user: int
+) -> None:
+    if engine.to_spanish is None:
+        pytest.skip("Apertium's en→es pair is not installed (Debian's apertium-en-es): no translation to show")
+    message = await ask(fake, user, locale="es-ES")
+    answer = engine.ask(QUESTION)
+    shown = render.shown_citations(answer)
+    cid = custom_id(message, "sb:tr:")
+    assert cid == "sb:tr:" + ",".join(passage_ref(c.passage) for c in shown)
+    state, [translated] = await click(fake, cid, message["id"], fake.add_user("lectora").id, "es-419")
+    assert state.ephemeral  # for the clicker only
+    embed = translated["embeds"][0]
+    assert embed["title"] == "Traducción automática"
+    assert "Apertium" in embed["footer"]["text"] and "cita en inglés" in embed["footer"]["text"]
+    for field, citation in zip(embed["fields"], shown, strict=True):
+        quote, _, gist = field["value"].partition("\nTraducción automática: ")
+        assert shown_text(quote_of(quote)) == citation.passage.text  # the verbatim English stays the citation
+        assert gist.startswith("*") and gist.strip("*") and gist.strip("*") != citation.passage.text
+        assert "**" not in field["value"]  # no bold: the translation is not the answer

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import pytest
 
@@ -11,14 +12,29 @@ from bot.discord_app import render, replies
 from bot.discord_app.client import SummitBot
 from bot.engine import Engine
 from bot.settings import Settings
-from tests.fake_discord import FakeDiscord
+from tests.fake_discord import ADMIN_USER_ID, FakeDiscord
 
 from .conftest import COOLDOWN_RATE, TEST_ONLY_COMMANDS
-from .helpers import corpus_text, message_requests, only_embed, quote_of, run_command, shown_text
+from .helpers import (
+    bold_parts,
+    citation_of,
+    corpus_text,
+    message_requests,
+    only_embed,
+    quote_of,
+    run_command,
+    shown_text,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
 
 OFF_TOPIC = "How do I bake sourdough bread at home?"
+
+
+def custom_ids(payload: dict[str, Any]) -> list[str]:
+    """The custom ids of a message's buttons, in order."""
+    rows = payload.get("components") or []
+    return [c["custom_id"] for row in rows for c in row["components"] if "custom_id" in c]
 
 
 async def test_the_commands_are_registered_with_their_options(fake: FakeDiscord, bot: SummitBot) -> None:
@@ -37,10 +53,13 @@ async def test_the_commands_are_registered_with_their_options(fake: FakeDiscord,
     assert bot.sync_result is not None and bot.sync_result.synced
 
 
+@pytest.mark.parametrize(("question", "listed"), [
+    ("What did Maduro propose?", 0),  # a clear answer: no other passage listed
+    ("What was agreed on migration?", 2),  # a close ranking: the runners-up listed under it
+])
 async def test_ask_defers_then_answers_with_the_passages_verbatim_and_cited(
-    fake: FakeDiscord, bot: SummitBot, engine: Engine, settings: Settings, user: int
+    fake: FakeDiscord, bot: SummitBot, engine: Engine, settings: Settings, user: int, question: str, listed: int
 ) -> None:
-    question = "What did Maduro propose?"
     state, [payload] = await run_command(fake, "ask", {"question": question}, user_id=user)
 
     # Deferred (type 5) and accepted: the fake refuses a callback past Discord's 3 s deadline.
@@ -50,19 +69,36 @@ async def test_ask_defers_then_answers_with_the_passages_verbatim_and_cited(
     assert expected.answered
     embed = only_embed(payload)
     assert embed["title"] == question
-    heading, quote = embed["description"].split("\n", 1)
+    description = embed["description"]
     first = expected.citations[0]
-    assert heading == f"**[1] {first.label}**"  # the corpus has no url: bold, not linked
+    # the answering passage first, as a block quote, then its citation (the corpus has no url: not linked)
+    assert description == f"{quote_of(description)}\n{citation_of(description)}"
+    assert citation_of(description) == f"— \\[1\\] {first.label}"
     assert re.fullmatch(r".+ — ¶\d+", first.label)
-    assert shown_text(quote) == first.passage.text
+    assert "**" not in citation_of(description)  # bold marks only the highlights
+    assert shown_text(quote_of(description)) == first.passage.text
+    assert bold_parts(quote_of(description))  # the answering phrase is highlighted
     assert first.passage.text in corpus_text(settings)  # verbatim from the article
+    # only passages scoring within 90% of the first are listed, as one compact "See also" field, unbolded
+    close = [c for c in expected.citations[1:render.MAX_PASSAGES] if c.score >= render.SEE_ALSO_SHARE * first.score]
+    assert render.shown_passages(expected) == 1 + len(close) == 1 + listed
     see_also = embed.get("fields") or []
-    assert [f["name"] for f in see_also] == ["See also"] * (len(expected.citations[:3]) - 1)
-    for field, citation in zip(see_also, expected.citations[1:3], strict=True):
-        assert field["value"].startswith(f"**[{citation.rank}] {citation.label}**\n")
-        assert shown_text(quote_of(field["value"])) == citation.passage.text
+    if not close:
+        assert see_also == []
+    else:
+        [field] = see_also
+        assert field["name"] == "See also"
+        lines = field["value"].split("\n")
+        assert len(lines) == len(close)
+        for line, citation in zip(lines, close, strict=True):
+            assert line.startswith(f"\\[{citation.rank}\\] {citation.label}") and " · “" in line
+            assert "**" not in line
+            snippet = shown_text(line.split(" · “", 1)[1].removesuffix("”")).removesuffix("…")
+            assert len(snippet) > 20 and " ".join(citation.passage.text.split()).startswith(snippet)
     article = first.article
-    assert embed["footer"]["text"] == f"{article.title} · {article.author} · {render.human_date(article.published)}"
+    assert embed["footer"]["text"] == "\n".join([
+        f"{article.title} · {article.author} · {render.human_date(article.published)}",
+        "↩ Reply to this answer to ask a follow-up"])
     assert "6 February 2025" in embed["footer"]["text"]
 
 
@@ -75,9 +111,10 @@ async def test_a_repaired_typo_is_shown_in_the_footer(
     _, [payload] = await run_command(fake, "ask", {"question": question}, user_id=user)
     embed = only_embed(payload)
     assert embed["title"] == question  # the user's own words stay the title
-    first_line, source = embed["footer"]["text"].split("\n")
+    first_line, source, hint = embed["footer"]["text"].split("\n")
     assert first_line == f"Searched for: {expected.searched_for}"
     assert source.startswith(expected.citations[0].article.title)
+    assert hint == "↩ Reply to this answer to ask a follow-up"
     _, [plain] = await run_command(fake, "ask", {"question": "What did Maduro propose?"}, user_id=user)
     assert "Searched for" not in only_embed(plain)["footer"]["text"]
 
@@ -88,10 +125,26 @@ async def test_a_question_the_coverage_does_not_answer_is_refused_honestly(
     assert not engine.ask(OFF_TOPIC).answered, "pick a question further off topic"
     _, [payload] = await run_command(fake, "ask", {"question": OFF_TOPIC}, user_id=user)
     embed = only_embed(payload)
-    assert "not covered in the summit coverage I have" in embed["description"]
+    assert embed["description"].startswith("This is not covered in the summit coverage I have.")
     assert "/leaders" in embed["description"]
     assert not embed.get("fields")
     assert "¶" not in str(embed)  # no passage presented as the answer
+    assert "Reply to this answer" not in (embed.get("footer") or {}).get("text", "")  # not an answer
+    ids = custom_ids(payload)
+    assert any(i.startswith("sb:near:") for i in ids), ids  # the closest passages, but nothing to vote on
+    assert not any(i.startswith("sb:vote:") for i in ids), ids
+    _, [answered] = await run_command(fake, "ask", {"question": "What did Maduro propose?"}, user_id=user)
+    assert bot.store.enabled and {"sb:vote:up", "sb:vote:down"} <= set(custom_ids(answered))  # an answer has them
+
+
+@pytest.mark.parametrize("greeting", ["hola", "hi there"])
+async def test_a_greeting_gets_the_help_instead_of_an_answer(
+    fake: FakeDiscord, bot: SummitBot, user: int, greeting: str
+) -> None:
+    state, [payload] = await run_command(fake, "ask", {"question": greeting}, user_id=user)
+    assert state.ephemeral
+    assert payload["content"] == replies.help_text("summit-bot")
+    assert not payload.get("embeds")
 
 
 async def test_mentions_and_markdown_in_a_question_ping_nobody(fake: FakeDiscord, bot: SummitBot, user: int) -> None:
@@ -131,7 +184,8 @@ async def test_outside_the_allowed_channels_answers_are_ephemeral_and_point_ther
     assert state.ack_type == 5 and state.ephemeral
     assert payload["content"] == replies.private_here({fake.CHANNEL_ID})
     assert f"<#{fake.CHANNEL_ID}>" in payload["content"]
-    assert only_embed(payload)["description"].startswith("**[1]")
+    description = only_embed(payload)["description"]
+    assert description.startswith("> ") and citation_of(description).startswith("— \\[1\\] ")
     state, _ = await run_command(fake, "leaders", user_id=user, channel_id=elsewhere)
     assert state.ephemeral
 
@@ -189,7 +243,8 @@ async def test_leader_shows_everything_the_article_quotes_from_them(
     assert len(blocks) == len(speaker.passage_ids) > 0
     for rank, (block, pid) in enumerate(zip(blocks, speaker.passage_ids, strict=True), start=1):
         passage = engine.index.passages[engine.index.row(pid)]
-        assert block.split("\n")[0] == f"**[{rank}] {passage.section} — ¶{passage.paragraph}**"
+        assert block == f"{quote_of(block)}\n{citation_of(block)}"
+        assert citation_of(block) == f"— \\[{rank}\\] {passage.section} — ¶{passage.paragraph}"
         assert shown_text(quote_of(block)) == passage.text
     assert "Pablo Meriguet" in embed["footer"]["text"]
 
@@ -223,16 +278,20 @@ async def test_sources_lists_the_articles(fake: FakeDiscord, bot: SummitBot, eng
             assert part in entry
 
 
-async def test_about_says_how_to_ask_and_describes_the_index(
+async def test_about_says_how_to_ask_and_decide_and_shows_the_index_only_to_managers(
     fake: FakeDiscord, bot: SummitBot, engine: Engine, user: int
 ) -> None:
     _, [payload] = await run_command(fake, "about", user_id=user)
     embed = only_embed(payload)
     assert "/ask" in embed["description"] and "mention me" in embed["description"]
-    fields = {f["name"]: f["value"] for f in embed["fields"]}
-    assert fields["Model"] == engine.info.model_id
-    assert fields["Passages"] == str(engine.info.passages)
-    assert re.fullmatch(r"<t:\d+:f> \(<t:\d+:R>\)", fields["Index built"])
+    assert "How I decide" in embed["description"]
+    assert not embed.get("fields") and engine.info.model_id not in str(embed)  # a member sees no model ids
+    _, [payload] = await run_command(fake, "about", user_id=ADMIN_USER_ID)
+    [field] = only_embed(payload)["fields"]
+    model, passages, built = field["value"].split("\n")
+    assert field["name"] == "For server managers"
+    assert model == f"Model: {engine.info.model_id}" and passages == f"Passages: {engine.info.passages}"
+    assert re.fullmatch(r"Index built: <t:\d+:f> \(<t:\d+:R>\)", built)
 
 
 async def test_a_failing_command_still_gets_a_polite_ephemeral_reply_and_a_traceback(
@@ -269,3 +328,27 @@ async def test_every_message_the_bot_sent_pings_nobody(fake: FakeDiscord, bot: S
         body = request.json["data"] if request.path.endswith("/callback") else request.json
         assert body["allowed_mentions"] == {"parse": []}, (request.path, body)
         assert "@everyone" not in str(body.get("embeds"))
+
+
+@pytest.mark.parametrize("question", ["who are the leaders that spoke?", "cuáles países participaron en la cumbre"])
+async def test_who_spoke_is_answered_with_every_leader_and_their_citations(
+    fake: FakeDiscord, bot: SummitBot, engine: Engine, user: int, question: str
+) -> None:
+    _, [payload] = await run_command(fake, "ask", {"question": question}, user_id=user)
+    embed = only_embed(payload)
+    names = list(dict.fromkeys(s.person.name for s in engine.catalog.speakers))
+    assert bold_parts(embed["description"]) == names  # each leader once, in the coverage's order: the answer
+    for rank, line in enumerate(embed["description"].split("\n")[:len(names)], start=1):
+        assert re.search(rf" · \\\[{rank}\\\] ¶\d+$", line), line  # each cited by its paragraph
+    assert "`/leader`" in embed["description"] and "`/leaders`" in embed["description"]
+    assert custom_ids(payload) == ["sb:vote:up", "sb:vote:down", f"sb:del:{user}"]  # the list is the answer
+
+
+async def test_a_summary_request_quotes_the_opening_paragraph(
+    fake: FakeDiscord, bot: SummitBot, engine: Engine, user: int
+) -> None:
+    _, [payload] = await run_command(fake, "ask", {"question": "give me a summary of the summit"}, user_id=user)
+    description = only_embed(payload)["description"]
+    opening = next(p for p in engine.catalog.passages if p.kind == "paragraph" and p.paragraph == 1)
+    assert shown_text(quote_of(description)) == opening.text
+    assert citation_of(description).startswith("— \\[1\\] ") and citation_of(description).endswith("¶1")

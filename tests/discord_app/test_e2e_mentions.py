@@ -9,6 +9,7 @@ import pytest
 from bot.discord_app import render, replies
 from bot.discord_app.client import SummitBot
 from bot.engine import Engine
+from bot.i18n import texts
 from tests.fake_discord import BOT_USER_ID, CHANNEL_ID, FakeDiscord
 
 from .conftest import COOLDOWN_RATE
@@ -29,8 +30,10 @@ async def test_a_mention_with_a_question_gets_the_answer_as_a_reply(
     embed = only_embed(payload)
     assert embed == render.answer_embed(expected).to_dict()
     assert embed["title"] == question  # the mention is stripped
-    assert embed["description"].startswith(f"**[1] {expected.citations[0].label}**\n")
-    assert shown_text(quote_of(embed["description"])) == expected.citations[0].passage.text
+    description = embed["description"]
+    assert description == f"{quote_of(description)}\n— \\[1\\] {expected.citations[0].label}"
+    assert shown_text(quote_of(description)) == expected.citations[0].passage.text
+    assert embed["footer"]["text"].endswith("\n↩ Reply to this answer to ask a follow-up")
     assert payload["message_reference"]["fail_if_not_exists"] is False
     assert payload["allowed_mentions"] == {"parse": []}
     stored = fake.world.messages[int(fake.requests_to("POST", f"/channels/{CHANNEL_ID}/messages")[-1].response["id"])]
@@ -59,6 +62,16 @@ async def test_a_reply_to_the_bot_is_a_question_too(fake: FakeDiscord, bot: Summ
     _, payload = await ask_by_message(fake, "And Pierre?", author_id=user, referenced_message_id=int(bot_message["id"]),
                            mention_replied_user=False)
     assert payload["content"] == replies.help_text("summit-bot")
+
+
+@pytest.mark.parametrize(("greeting", "lang"), [("hola", "es"), ("hi there", "en")])
+async def test_a_greeting_gets_the_help_instead_of_an_answer(
+    fake: FakeDiscord, bot: SummitBot, user: int, greeting: str, lang: str
+) -> None:
+    _, payload = await ask_by_message(fake, f"{ME} {greeting}", author_id=user)
+    # in the greeting's language (a mention's reply follows the question's language)
+    assert payload["content"] == replies.help_text("summit-bot", texts(lang), client_language_known=False)
+    assert not payload.get("embeds")
 
 
 async def test_a_bare_mention_gets_a_short_help(fake: FakeDiscord, bot: SummitBot, user: int) -> None:
@@ -116,7 +129,7 @@ async def test_mentions_and_markdown_in_a_mentioned_question_ping_nobody(
 
 async def test_off_topic_and_over_long_questions(fake: FakeDiscord, bot: SummitBot, user: int) -> None:
     _, payload = await ask_by_message(fake, f"{ME} How do I bake sourdough bread at home?", author_id=user)
-    assert "not covered in the summit coverage I have" in only_embed(payload)["description"]
+    assert only_embed(payload)["description"].startswith("This is not covered in the summit coverage I have.")
     _, payload = await ask_by_message(fake, f"{ME} " + "why " * 130, author_id=user)
     assert "keep it to at most 500" in payload["content"]
 

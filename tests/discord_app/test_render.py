@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import discord
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -11,7 +13,7 @@ from bot.discord_app import render
 from bot.engine import Engine
 from bot.passages import Passage
 
-from .helpers import bold_parts, quote_of, shown_text
+from .helpers import bold_parts, citation_of, quote_of, shown_text
 
 ARTICLE = ArticleRef("alba", "ALBA Stands Against Trump", "Pablo Meriguet", "2025-02-06", "Peoples Dispatch", None)
 LINKED = ArticleRef("other", "Another article", "Ana Autora", "2025-02-07", "Outlet", "https://example.org/a_(b)")
@@ -31,29 +33,41 @@ def answer(*citations: Citation, question: str = "What did Maduro propose?", ans
 # -- answers -----------------------------------------------------------------------------------
 
 
-def test_answer_embed_cites_the_first_passage_verbatim_and_the_rest_as_see_also() -> None:
+def test_answer_embed_quotes_the_first_passage_then_lists_close_ones_compactly_without_bold() -> None:
     texts = ["Maduro proposed an *air and sea* fleet.", "He insisted on coordination.", "Third.", "Fourth."]
-    embed = render.answer_embed(answer(*(citation(i, t, paragraph=7 + i) for i, t in enumerate(texts, start=1))))
+    cites = [citation(i, t, paragraph=7 + i, highlights=((0, 6),)) for i, t in enumerate(texts, start=1)]
+    embed = render.answer_embed(answer(*cites))
 
     assert embed.title == "What did Maduro propose?"
-    heading, quote = embed.description.split("\n", 1)
-    assert heading == "**[1] Maduro’s call — ¶8**"
-    assert shown_text(quote) == texts[0]
-    assert "\\*air and sea\\*" in quote  # the corpus's own markdown characters are shown, not interpreted
-    assert [f.name for f in embed.fields] == ["See also", "See also"]  # three passages at most
-    assert embed.fields[0].value.startswith("**[2] Maduro’s call — ¶9**\n")
-    assert shown_text(quote_of(embed.fields[0].value)) == texts[1]
-    assert embed.footer.text == "ALBA Stands Against Trump · Pablo Meriguet · 6 February 2025"
+    assert shown_text(quote_of(embed.description)) == texts[0]
+    assert bold_parts(quote_of(embed.description)) == ["Maduro"]
+    assert citation_of(embed.description) == "— \\[1\\] Maduro’s call — ¶8"
+    assert "\\*air and sea\\*" in embed.description  # the corpus's own markdown characters are shown, not interpreted
+    assert [f.name for f in embed.fields] == ["See also"]  # one compact list, two passages at most
+    assert embed.fields[0].value.split("\n") == ["\\[2\\] Maduro’s call — ¶9 · “He insisted on coordination.”",
+                                                 "\\[3\\] Maduro’s call — ¶10 · “Third.”"]
+    assert "**" not in embed.fields[0].value
+    assert embed.footer.text == ("ALBA Stands Against Trump · Pablo Meriguet · 6 February 2025\n"
+                                 "↩ Reply to this answer to ask a follow-up")
     assert embed.url is None
     assert render.embed_problems(embed) == []
+
+
+def test_only_passages_scoring_close_to_the_answer_are_listed_under_it() -> None:
+    first = citation(1, "The answer.")
+    close = dataclasses.replace(citation(2, "Close.", paragraph=10), score=first.score * 0.95)
+    far = dataclasses.replace(citation(3, "Far.", paragraph=11), score=first.score * 0.5)
+    assert render.shown_citations(answer(first, close, far)) == (first, close)
+    assert render.shown_citations(answer(first, far, close)) == (first, close)
+    assert render.answer_embed(answer(first, far)).fields == []
 
 
 def test_citations_link_to_the_article_url_when_there_is_one() -> None:
     embed = render.answer_embed(answer(citation(1, "Linked.", article=LINKED), citation(2, "Not.", article=ARTICLE)))
 
-    assert embed.description.startswith("**[1]** [Maduro’s call — ¶9](https://example.org/a_%28b%29)\n")
+    assert citation_of(embed.description) == "— \\[1\\] [Maduro’s call — ¶9](https://example.org/a_%28b%29)"
     assert embed.url == "https://example.org/a_%28b%29"
-    assert embed.fields[0].value.startswith("**[2] Maduro’s call — ¶9** · ALBA Stands Against Trump\n")
+    assert embed.fields[0].value.startswith("\\[2\\] Maduro’s call — ¶9 · ALBA Stands Against Trump · “Not.”")
 
 
 def test_highlights_are_bold_and_the_text_stays_verbatim() -> None:
@@ -69,7 +83,7 @@ def test_highlights_are_bold_and_the_text_stays_verbatim() -> None:
 def test_metadata_passages_are_labelled_as_article_details() -> None:
     passage = Passage("alba#meta", "alba", "ALBA Stands Against Trump\nBy Pablo Meriguet", None, None, kind="metadata")
     embed = render.answer_embed(answer(Citation(1, 0.5, passage, ARTICLE)))
-    assert embed.description.startswith("**[1] Article details**\n> ALBA Stands Against Trump\n> By Pablo Meriguet")
+    assert embed.description == "> ALBA Stands Against Trump\n> By Pablo Meriguet\n— \\[1\\] Article details"
 
 
 def test_a_question_the_corpus_does_not_cover_gets_no_passage_as_answer() -> None:
@@ -103,12 +117,14 @@ def test_long_passages_are_cut_at_a_word_boundary_with_an_ellipsis() -> None:
     embed = render.answer_embed(answer(citation(1, long_text), citation(2, long_text), citation(3, long_text)))
 
     assert render.embed_problems(embed) == []
-    for value in (embed.description, *(f.value for f in embed.fields)):
-        shown = shown_text(quote_of(value))
-        assert shown.endswith("…")
-        assert long_text.startswith(shown[:-1])
-        assert shown[:-1].split(" ")[-1] in words  # the cut falls between words
-    assert len(embed.fields[0].value) <= render.FIELD_VALUE_MAX
+    shown = shown_text(quote_of(embed.description))
+    assert shown.endswith("…") and len(embed.description) <= render.QUOTE_MAX
+    assert long_text.startswith(shown[:-1])
+    assert shown[:-1].split(" ")[-1] in words  # the cut falls between words
+    for line in embed.fields[0].value.split("\n"):  # the listed passages: a short verbatim snippet each
+        snippet = shown_text(line.split(" · “", 1)[1].removesuffix("”"))
+        assert snippet.endswith("…") and long_text.startswith(snippet[:-1])
+        assert len(snippet) <= render.SNIPPET_CHARS
 
 
 def test_long_questions_are_cut_to_the_title_limit() -> None:
@@ -170,13 +186,15 @@ def test_any_answer_fits_discord_and_shows_a_prefix_of_the_passage(
 
     assert render.embed_problems(embed) == []
     assert "@everyone" not in str(embed.to_dict())
-    blocks = [embed.description, *(f.value for f in embed.fields)]
-    for block, text in zip(blocks, texts, strict=True):
-        shown = shown_text(quote_of(block))
-        if shown.endswith("…") and not text.endswith("…"):
-            assert text.startswith(shown[:-1].rstrip())
-        else:
-            assert shown == text
+    shown = shown_text(quote_of(embed.description))
+    text = texts[0]
+    if shown.endswith("…") and not text.endswith("…"):
+        assert text.startswith(shown[:-1].rstrip())
+    else:
+        assert shown == text
+    listed = embed.fields[0].value.split("\n") if embed.fields else []
+    assert len(listed) == render.shown_passages(answer(*cites, question=question)) - 1
+    assert all("**" not in line for line in listed)
 
 
 @settings(max_examples=200, deadline=None)

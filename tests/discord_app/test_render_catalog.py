@@ -12,7 +12,7 @@ from bot.engine import IndexInfo
 from bot.passages import Passage
 from tests.conftest import make_settings
 
-from .helpers import quote_of, shown_text
+from .helpers import citation_of, quote_of, shown_text
 
 LONG = ("Maduro said that the alliance must answer every threat together, and he repeated it at length "
         "so that the paragraph is long enough to fill a page quickly when there are many of them. ") * 3
@@ -62,8 +62,9 @@ def test_a_long_leader_page_is_split_into_messages_within_the_limits(catalog: Ca
     assert len(blocks) == len(quoted)
     for block, pid in zip(blocks, quoted, strict=True):
         assert shown_text(quote_of(block)) == lookup(catalog)(pid).text  # never cut: whole passages per page
-    assert blocks[0].startswith("**[1]** [Maduro’s remarks — ¶1](https://example.org/long) · A long \\*article\\*")
-    assert blocks[-1].startswith("**[1] Maduro’s remarks — ¶1** · A short article")
+    linked = "— \\[1\\] [Maduro’s remarks — ¶1](https://example.org/long) · A long \\*article\\*"
+    assert citation_of(blocks[0]) == linked
+    assert citation_of(blocks[-1]) == "— \\[1\\] Maduro’s remarks — ¶1 · A short article"
     for embed in embeds:
         assert render.embed_problems(embed) == []
         assert embed.footer.text is None  # two articles: each block names its own
@@ -83,7 +84,7 @@ def test_sources_link_titles_when_there_is_a_url(catalog: Catalog) -> None:
     long_entry, short_entry = embed.description.split("\n\n")
     assert long_entry.startswith("**[A long \\*article\\*](https://example.org/long)**\nBy A. Writer · 6 February 2025")
     assert long_entry.endswith(f"· Outlet · {catalog.sources[0].passages} passages")
-    assert short_entry.endswith("3 passages · no link in the corpus")
+    assert short_entry.endswith(" · 3 passages")  # no link: nothing said about it
     assert embed.title == "Sources (2 articles)"
 
 
@@ -99,10 +100,14 @@ def test_paginate_keeps_every_page_within_the_limits() -> None:
         assert render.embed_problems(embed) == []
 
 
-def test_about_describes_the_index() -> None:
+def test_about_tells_members_how_it_decides_and_managers_what_the_index_holds() -> None:
     info = IndexInfo("some/model", 24, "2025-02-06T10:00:00+00:00", Path("/tmp/index"))
-    embed = render_catalog.about_embed(info, speakers=7, sources=1)
-    fields = {f.name: f.value for f in embed.fields}
-    assert fields == {"Model": "some/model", "Passages": "24", "Index built": "<t:1738836000:f> (<t:1738836000:R>)"}
-    assert "lists the article I quote" in embed.description
+    member = render_catalog.about_embed(info, speakers=7, sources=1)
+    assert "lists the article I quote" in (member.description or "")
+    assert "**How I decide**" in (member.description or "") and "“This may answer it”" in (member.description or "")
+    assert member.fields == [] and "some/model" not in str(member.to_dict())  # no model ids for members
+    manager = render_catalog.about_embed(info, speakers=7, sources=1, operator=True)
+    [field] = manager.fields
+    assert field.name == "For server managers"
+    assert field.value == "Model: some/model\nPassages: 24\nIndex built: <t:1738836000:f> (<t:1738836000:R>)"
     assert render_catalog.built_at("yesterday") == "yesterday"

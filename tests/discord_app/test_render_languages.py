@@ -13,7 +13,7 @@ from bot.engine import Engine
 from bot.framing import MAYBE, VERBATIM
 from bot.i18n import LANGUAGES, Texts, texts
 
-from .helpers import quote_of, shown_text
+from .helpers import citation_of, quote_of, shown_text
 from .test_render import ARTICLE, _spans, _text, citation
 
 ALL = [texts(lang) for lang in LANGUAGES]
@@ -34,7 +34,9 @@ def test_spanish_labels_and_the_verbatim_note() -> None:
     embed = render.answer_embed(Answer("¿Qué propuso?", "high", (citation(1, "One."), citation(2, "Two."))), es)
     assert embed.author.name is None
     assert [f.name for f in embed.fields] == ["Ver también"]
-    assert embed.footer.text == f"{es._(VERBATIM)}\n{ARTICLE.title} · {ARTICLE.author} · 6 de febrero de 2025"
+    assert embed.footer.text == (f"{es._(VERBATIM)}\n{ARTICLE.title} · {ARTICLE.author} · 6 de febrero de 2025\n"
+                                 "↩ Responde a este mensaje para seguir preguntando")
+    assert citation_of(embed.description) == "— \\[1\\] párrafo 9"  # no English section heading
     assert texts("es")._(MAYBE) == "Posible respuesta"
 
 

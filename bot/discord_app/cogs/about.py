@@ -15,7 +15,7 @@ from ..translator import interaction_texts, loc
 
 
 class AboutCog(commands.Cog):
-    """Explains the bot; shows the index's model, passage count and build time."""
+    """Explains the bot to members; shows server managers the index's model, passage count and build time."""
 
     def __init__(self, bot: SummitBot) -> None:
         self.bot = bot
@@ -28,7 +28,10 @@ class AboutCog(commands.Cog):
         public = interaction_public(allowed, interaction)
         catalog = self.bot.engine.catalog
         people = len({s.person.name for s in catalog.speakers})
-        embed = about_embed(self.bot.engine.info, speakers=people, sources=len(catalog.sources), t=t)
+        # model, size and build time are for whoever runs the server, not every member
+        embed = about_embed(self.bot.engine.info, speakers=people, sources=len(catalog.sources), t=t,
+                            operator=interaction.permissions.manage_guild,
+                            translatable=self.bot.engine.to_spanish is not None)
         await send(interaction, ephemeral=not public, content=None if public else private_here(allowed, t),
                    embed=embed)
 

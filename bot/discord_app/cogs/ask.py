@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.i18n import Texts
-from bot.question import QuestionError, clean_question
+from bot.question import QuestionError, clean_question, is_greeting
 
 from ..buttons import answer_view
 from ..channels import interaction_public
@@ -17,8 +17,8 @@ from ..client import SummitBot, as_summit_bot
 from ..conversation import previous_answer
 from ..cooldown import per_user_cooldown
 from ..render import answer_embed, fit, plain
-from ..replies import private_here
-from ..respond import send
+from ..replies import help_text, private_here, thread_welcome
+from ..respond import NO_MENTIONS, send
 from ..translator import interaction_texts, loc
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,10 @@ class AskCog(commands.Cog):
         except QuestionError as exc:
             await send(interaction, ephemeral=True, content=exc.message(t))
             return
+        if is_greeting(question):
+            me = self.bot.user
+            await send(interaction, ephemeral=True, content=help_text(me.display_name if me else "summit-bot", t))
+            return
         async with self.bot.work.track(interaction):  # refused while stopping (the error handler says so)
             await self.answer(interaction, question, thread, t)
 
@@ -58,22 +62,26 @@ class AskCog(commands.Cog):
         answered = await self.bot.timed_answer(question, previous.turn if previous else None)
         answer = answered.answer
         note = None if public else private_here(settings.allowed_channel_ids, t)
-        view = answer_view(answer, interaction.user.id, votes=self.bot.store.enabled, deletable=public, t=t)
+        view = answer_view(answer, interaction.user.id, votes=self.bot.store.enabled, deletable=public, t=t,
+                           translatable=self.bot.engine.to_spanish is not None)
         message = await send(interaction, ephemeral=not public, content=note, embed=answer_embed(answer, t),
                              view=view)
         self.bot.record(answered, source="slash", user_id=interaction.user.id, guild_id=interaction.guild_id,
                         channel_id=interaction.channel_id, message_id=message.id if message else None,
                         followup_of=previous.message_id if previous else None)
         if thread and public and message is not None:
-            await self.open_thread(interaction.channel, message, answer.question)
+            await self.open_thread(interaction.channel, message, answer.question, t)
 
-    async def open_thread(self, channel: object, message: discord.Message, question: str) -> None:
-        """A thread from the answer, for follow-up questions (where threads can be made; else nothing)."""
+    async def open_thread(self, channel: object, message: discord.Message, question: str, t: Texts) -> None:
+        """A thread from the answer, for follow-up questions, opened with a message saying how to ask them
+        (where threads can be made; else nothing)."""
         if not isinstance(channel, discord.TextChannel):
             return
         try:
-            await channel.get_partial_message(message.id).create_thread(
+            thread = await channel.get_partial_message(message.id).create_thread(
                 name=fit(question, THREAD_NAME_MAX, plain), auto_archive_duration=1440)
+            me = self.bot.user
+            await thread.send(thread_welcome(me.id if me else 0, t), allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.info("could not open a thread on answer %s: %s %s", message.id, exc.status, exc.text)
 

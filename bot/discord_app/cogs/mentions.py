@@ -16,7 +16,7 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from bot.question import QuestionError, clean_question
+from bot.question import QuestionError, clean_question, is_greeting
 
 from ..buttons import answer_view
 from ..channels import message_public
@@ -112,7 +112,7 @@ class MentionsCog(commands.Cog):
         if not message_public(settings.allowed_channel_ids, message):
             await self.reply(message, content=ask_there(settings.allowed_channel_ids, t, client_language_known=False))
             return
-        if not text:
+        if not text or is_greeting(text):  # "@bot", "@bot hola": the help, not a refusal
             await self.reply(message, content=help_text(me.display_name, t, client_language_known=False))
             return
         try:
@@ -123,7 +123,8 @@ class MentionsCog(commands.Cog):
         previous = await previous_answer(self.bot, message.channel, message.reference, before=message)
         answered = await self.bot.timed_answer(text, previous.turn if previous else None)
         answer = answered.answer
-        view = answer_view(answer, message.author.id, votes=self.bot.store.enabled, deletable=True, t=t)
+        view = answer_view(answer, message.author.id, votes=self.bot.store.enabled, deletable=True, t=t,
+                           translatable=self.bot.engine.to_spanish is not None)
         sent = await self.reply(message, embed=answer_embed(answer, t, client_language_known=False), view=view)
         self.bot.record(answered, source="mention", user_id=message.author.id,
                         guild_id=message.guild.id if message.guild else None, channel_id=message.channel.id,
