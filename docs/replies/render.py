@@ -64,7 +64,7 @@ body {{ margin: 0; padding: 14px 16px 14px 0; background: #313338; color: #dbdee
 .embed .row {{ display: flex; gap: 8px; }}
 .embed .field {{ flex: 1; min-width: 0; }}
 .embed .fname {{ color: #f2f3f5; font-weight: 600; margin-bottom: 2px; }}
-.embed .footer {{ color: #949ba4; font-size: 12px; font-weight: 500; line-height: 16px; }}
+.embed .footer {{ color: #949ba4; font-size: 12px; font-weight: 500; line-height: 16px; white-space: pre-wrap; }}
 .buttons {{ display: flex; flex-wrap: wrap; gap: 8px; margin-top: 8px; }}
 .buttons + .buttons {{ margin-top: 8px; }}
 .btn {{ display: inline-flex; align-items: center; gap: 6px; height: 32px; min-width: 60px; box-sizing: border-box;
