@@ -93,6 +93,10 @@ def test_each_saved_reply_has_its_picture_beside_it(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 async def test_the_bot_still_sends_each_saved_reply(fake: FakeDiscord, bot: SummitBot, user: int, name: str) -> None:
     data = saved(name)
+    engine = bot.engine
+    if data["locale"].startswith("es") and (engine.translator is None or engine.to_spanish is None):
+        pytest.skip("captured with Debian's apertium-en-es (Spanish questions searched in English too, and the "
+                    "See translation button); not installed here (.ci/run installs it)")
     state, sent = await run_command(fake, "ask", {"question": data["question"]}, user_id=user, locale=data["locale"])
     assert not state.rejections, state.rejections
     found = differences(seen(data["payload"]), seen(sent[0]))
