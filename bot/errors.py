@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from bot.corpus import CorpusError
 from bot.embeddings import EmbeddingError
-from bot.evaluation import EvalError
 from bot.extras import IndexToolsMissing
 from bot.index_store import IndexUnusable
 from bot.question import QuestionError
+
+
+class InputFileError(ValueError):
+    """A file a tool was given that it cannot use (a question set, say): the message is for whoever ran it.
+    The tools raise their own subclasses (`bot.evaluation.EvalError`); this module imports none of them."""
 
 
 def describe(exc: BaseException) -> str | None:
@@ -18,7 +22,7 @@ def describe(exc: BaseException) -> str | None:
         return str(exc)
     if isinstance(exc, IndexUnusable):
         return f"index problem: {exc}"
-    if isinstance(exc, QuestionError | EvalError):
+    if isinstance(exc, QuestionError | InputFileError):
         return str(exc)
     if isinstance(exc, PermissionError):
         return f"permission denied: {exc.filename or exc}"

@@ -10,12 +10,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bot.answer import Answer
+from bot.errors import InputFileError
 from bot.settings import Settings
 
 DEPTH = 5  # passages retrieved per question: MRR@5 needs five
 
 
-class EvalError(ValueError):
+class EvalError(InputFileError):
     """A question file that cannot be evaluated."""
 
 

@@ -93,10 +93,6 @@ class PassageIndex:
             return self.ann.search(query, k)
         return self.dense.search(query, k)
 
-    def sentence_text(self, i: int) -> str:
-        row, start, end = (int(x) for x in self.sentences[i])
-        return self.passages[row].text[start:end]
-
     # -- persistence -------------------------------------------------------------------------
 
     def save(self, directory: Path) -> None:

@@ -127,12 +127,3 @@ class LexicalIndex:
                 np.add.at(scores, self._indices[start:end], self._data[start:end])
         return scores
 
-    def unknown_words(self, query: str) -> list[str]:
-        """The query's content words (lower case, unstemmed) that no indexed document uses."""
-        words = self.content_word_list(query)
-        stems = _stemmer().stemWords(words) if words else []
-        return [word for word, stem in zip(words, stems, strict=True) if stem not in self.vocabulary]
-
-    def content_word_list(self, query: str) -> list[str]:
-        """The query's content words (lower case, unstemmed, stop words left out)."""
-        return [w for w in TOKEN_RE.findall(normalise_numbers(query).lower()) if w not in self.stopwords]

@@ -25,7 +25,7 @@ import os
 import queue
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -431,9 +431,6 @@ class Store:
 
         return self.submit(job)
 
-    def counts(self, message_id: int) -> concurrent.futures.Future[VoteCounts]:
-        return self.submit(lambda conn: _counts(conn, message_id), writes=False)
-
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until everything queued so far is written (or failed)."""
         if self.engine is not None:
@@ -556,16 +553,6 @@ def _kind(exc: BaseException) -> str:
         if kind in text:
             return kind
     return exc.__class__.__name__
-
-
-@contextlib.contextmanager
-def opened(settings: Settings) -> Iterator[Store]:
-    """`Store.open` … `close`, for commands that run once."""
-    store = Store.open(settings)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def parse_passage_ids(raw: str) -> list[str]:

@@ -42,8 +42,6 @@ def test_save_load_roundtrip_and_damage(tmp_path: Path) -> None:
     again = LexicalIndex.load(tmp_path)
     assert np.array_equal(again.scores("fleet ships"), index.scores("fleet ships"))
     assert again.scores("fleet ships").argmax() == 2
-    assert index.unknown_words("fleet of bananas") == ["bananas"]
-    assert index.content_word_list("the fleet of bananas isn't ready") == ["fleet", "bananas", "ready"]
     (tmp_path / "vocab.index.json").write_text("{}")
     with pytest.raises(ValueError):
         LexicalIndex.load(tmp_path)
@@ -70,4 +68,3 @@ def test_numbers_are_normalised(text: str, expected: str) -> None:
 def test_twelfth_summit_finds_xii() -> None:
     index = LexicalIndex.build(["During the XII Extraordinary Summit", "The 2004 founding"])
     assert index.scores("the 12th summit").argmax() == 0
-    assert index.unknown_words("the 12th summit") == []

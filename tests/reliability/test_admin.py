@@ -130,12 +130,15 @@ async def test_a_broken_corpus_is_reported_to_the_admin_and_the_old_index_kept(
 def test_engine_reload_swaps_corpus_and_index_at_once_under_concurrent_questions(admin_engine: Engine) -> None:
     add_article(admin_engine)
     failures: list[BaseException] = []
+    seen_new: dict[int, list[bool]] = {}  # per asking thread, in order: did the answer cite the new article?
     stop = threading.Event()
 
     def keep_asking() -> None:
+        mine = seen_new.setdefault(threading.get_ident(), [])
         while not stop.is_set():
             try:
-                admin_engine.ask(NEW_QUESTION)
+                answer = admin_engine.ask(NEW_QUESTION)
+                mine.append(any(c.article.slug == "zorblax-accord" for c in answer.citations))
             except BaseException as exc:  # a torn state would show as a KeyError or IndexError here
                 failures.append(exc)
 
@@ -149,6 +152,9 @@ def test_engine_reload_swaps_corpus_and_index_at_once_under_concurrent_questions
         for thread in askers:
             thread.join()
     assert not failures
+    # Once a thread's answer came from the new corpus, none after it came from the old one: one swap, at once.
+    for flags in seen_new.values():
+        assert flags == sorted(flags), flags
     assert report is not None and report.encoded > 0  # the new article's texts were embedded
     assert admin_engine.retriever.index is admin_engine.index
     assert len(admin_engine.index) == len(admin_engine.catalog.passages) == admin_engine.info.passages
