@@ -13,19 +13,17 @@ saved in the file for review, are those of questions each fold did not see:
 
 from __future__ import annotations
 
-import argparse
-import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.atomic import write_text
 from bot.evaluation import DEPTH, Question, load_questions
 from bot.question import clean_question
 from bot.retrieval.decide import LIKENESS_MODEL_FILE, MODEL_FILE, DecisionModel, Logistic, Signals
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT
 
 if TYPE_CHECKING:
     from bot.engine import Engine
@@ -169,25 +167,19 @@ def calibrate(examples: list[Example], *, shown_target: float, wrong_target: flo
     )
 
 
-def run_cli(args: argparse.Namespace, settings: Settings) -> int:
-    """`summit-bot calibrate [SET ...] [--shown R] [--wrong R] [--output FILE]`."""
-    sets = args.sets or list(DEFAULT_SETS)
+class HeldOutRefused(ValueError):
+    """Held-out question sets were given to fit on: they are only ever reported."""
+
+
+def fit_decision(engine: Engine, sets: Sequence[str], *, shown: float, wrong: float) -> tuple[DecisionModel, Path]:
+    """The decision fitted on `sets` (relative to the project if not found), and the file it belongs in: the
+    reader's decision when the engine reads, the likeness one otherwise. Raises `HeldOutRefused`."""
     paths = [p if p.is_absolute() or p.exists() else PROJECT_ROOT / p for p in map(Path, sets)]
     held_out = [str(p) for p in paths if "holdout" in p.name]
     if held_out:
-        print(f"refusing to fit on held-out questions: {', '.join(held_out)}", file=sys.stderr)
-        return 2
-    from bot.engine import Engine
-
-    engine = Engine.open(settings, progress=sys.stderr.isatty())
+        raise HeldOutRefused(f"refusing to fit on held-out questions: {', '.join(held_out)}")
     reader = engine.reader is not None
-    model = calibrate(examples_from(engine, paths), shown_target=args.shown, wrong_target=args.wrong, sets=sets,
+    model = calibrate(examples_from(engine, paths), shown_target=shown, wrong_target=wrong, sets=list(sets),
                       features=READER_FEATURES if reader else LIKENESS_FEATURES,
                       translation=engine.translator is not None)
-    output = Path(args.output) if args.output else (MODEL_FILE if reader else LIKENESS_MODEL_FILE)
-    write_text(output, model.to_json())
-    cv = model.fitted_on["cross_validated"]
-    print(f"wrote {output}: medium ≥ {model.medium:.3f} P(shown), high ≥ {model.high:.3f} P(right)")
-    if isinstance(cv, dict):
-        print("5-fold cross-validated: " + ", ".join(f"{k} {v:.3f}" for k, v in cv.items()))
-    return 0
+    return model, (MODEL_FILE if reader else LIKENESS_MODEL_FILE)

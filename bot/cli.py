@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from bot import __version__
@@ -396,28 +397,67 @@ def _about(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.calibration import run_cli
+    """`summit-bot calibrate [SET ...] [--shown R] [--wrong R] [--output FILE]`."""
+    from bot.atomic import write_text
+    from bot.calibration import DEFAULT_SETS, HeldOutRefused, fit_decision
+    from bot.engine import Engine
 
-    return run_cli(args, settings)
+    sets = args.sets or list(DEFAULT_SETS)
+    if any("holdout" in Path(s).name for s in sets):  # before opening the engine: nothing to load
+        print(f"refusing to fit on held-out questions: {', '.join(s for s in sets if 'holdout' in Path(s).name)}",
+              file=sys.stderr)
+        return 2
+    engine = Engine.open(settings, progress=sys.stderr.isatty())
+    try:
+        model, default = fit_decision(engine, sets, shown=args.shown, wrong=args.wrong)
+    except HeldOutRefused as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    output = Path(args.output) if args.output else default
+    write_text(output, model.to_json())
+    cv = model.fitted_on["cross_validated"]
+    print(f"wrote {output}: medium ≥ {model.medium:.3f} P(shown), high ≥ {model.high:.3f} P(right)")
+    if isinstance(cv, dict):
+        print("5-fold cross-validated: " + ", ".join(f"{k} {v:.3f}" for k, v in cv.items()))
+    return 0
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    if args.followups:
-        from pathlib import Path
+    """`summit-bot eval FILE [--json] [--misses N] [--check FLOORS] [--followups]`."""
+    from dataclasses import asdict
 
-        from bot.engine import Engine
-        from bot.followup_eval import FollowupFileError, load_pairs
-        from bot.followup_eval import run_cli as run_followups
+    from bot.engine import Engine
+
+    path = Path(args.file)
+    if args.followups:
+        from bot import followup_eval
 
         try:
-            load_pairs(Path(args.file))
-        except FollowupFileError as exc:
+            pairs = followup_eval.load_pairs(path)
+        except followup_eval.FollowupFileError as exc:
             raise CliError(str(exc), code=2) from None
-        return run_followups(Path(args.file), Engine.open(settings, progress=sys.stderr.isatty()),
-                             as_json=args.json, misses=args.misses)
-    from bot.evaluation import run_cli
+        outcomes = followup_eval.run(Engine.open(settings, progress=sys.stderr.isatty()), pairs)
+        table = followup_eval.metrics(outcomes)
+        if args.json:
+            print(json.dumps(table, indent=2))
+        else:
+            missed = [o for o in outcomes if o.mode == "context" and not o.hit(3)][:args.misses]
+            print(followup_eval.render(table, missed))
+        return 0
+    from bot.evaluation import below_floors, evaluate, format_table, load_questions
 
-    return run_cli(args, settings)
+    questions = load_questions(path)
+    metrics = evaluate(Engine.open(settings, progress=sys.stderr.isatty()).ask, questions)
+    print(json.dumps(asdict(metrics), ensure_ascii=False, indent=2) if args.json else
+          format_table(metrics, args.misses))
+    if args.check:
+        floors = json.loads(Path(args.check).read_text(encoding="utf-8"))
+        failures = below_floors(metrics, floors)
+        if failures:
+            print("below the floors in " + args.check + ":\n  " + "\n  ".join(failures), file=sys.stderr)
+            return 1
+        print(f"all {len(floors)} floors in {args.check} met", file=sys.stderr)
+    return 0
 
 
 def _health(args: argparse.Namespace, settings: Settings) -> int:
@@ -441,9 +481,10 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"no answer from {url}: {getattr(exc, 'reason', exc)}") from None
     print(body.decode("utf-8", "replace").strip())
     return 0 if status == 200 else 1
+
+
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     import datetime as dt
-    from pathlib import Path
 
     from bot.atomic import write_text
     from bot.report import ReportError, build_report, export_eval, parse_since, render_html, render_text

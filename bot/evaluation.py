@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bot.answer import Answer
 from bot.errors import InputFileError
-from bot.settings import Settings
 
 DEPTH = 5  # passages retrieved per question: MRR@5 needs five
 
@@ -201,27 +198,6 @@ def format_table(metrics: Metrics, misses: int) -> str:
         flag = {"high": "answered", "medium": "possible answer"}.get(str(miss["confidence"]), "refused")
         lines.append(f"  {miss['id']}: {miss['question']!r}\n      expected {expected}; got {got} [{flag}]")
     return "\n".join(lines)
-
-
-def run_cli(args: argparse.Namespace, settings: Settings) -> int:
-    """`summit-bot eval FILE [--json] [--check FLOORS]`."""
-    from bot.engine import Engine
-
-    questions = load_questions(Path(args.file))
-    engine = Engine.open(settings, progress=sys.stderr.isatty())
-    metrics = evaluate(engine.ask, questions)
-    if args.json:
-        print(json.dumps(asdict(metrics), ensure_ascii=False, indent=2))
-    else:
-        print(format_table(metrics, args.misses))
-    if args.check:
-        floors = json.loads(Path(args.check).read_text(encoding="utf-8"))
-        failures = below_floors(metrics, floors)
-        if failures:
-            print("below the floors in " + args.check + ":\n  " + "\n  ".join(failures), file=sys.stderr)
-            return 1
-        print(f"all {len(floors)} floors in {args.check} met", file=sys.stderr)
-    return 0
 
 
 def _listed(value: object) -> list[object]:

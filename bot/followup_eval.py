@@ -109,14 +109,3 @@ def render(table: dict[str, dict[str, float | int]], misses: list[Outcome]) -> s
                          f"got {', '.join(p.split('#')[-1] for p in o.ranked)}, "
                          f"expected {', '.join(p.split('#')[-1] for p in o.pair.expected)}")
     return "\n".join(lines)
-
-
-def run_cli(path: Path, engine: Engine, *, as_json: bool, misses: int) -> int:
-    outcomes = run(engine, load_pairs(path))
-    table = metrics(outcomes)
-    if as_json:
-        print(json.dumps(table, indent=2))
-    else:
-        missed = [o for o in outcomes if o.mode == "context" and not o.hit(3)][:misses]
-        print(render(table, missed))
-    return 0
