@@ -23,6 +23,12 @@ class Speaker:
     person: Person
     passage_ids: tuple[str, ...]
 
+    def to_dict(self) -> dict[str, object]:
+        """What `summit-bot leaders --json` prints for this speaker."""
+        person = self.person
+        return {"name": person.name, "office": person.office, "country": person.country,
+                "aliases": list(person.aliases), "article": self.article.slug, "passage_ids": list(self.passage_ids)}
+
 
 @dataclass(frozen=True)
 class Source:
@@ -30,6 +36,13 @@ class Source:
 
     article: Article
     passages: int
+
+    def to_dict(self) -> dict[str, object]:
+        """What `summit-bot sources --json` prints for this article."""
+        a = self.article
+        return {"slug": a.slug, "title": a.title, "author": a.author,
+                "published": a.published.isoformat() if a.published else None, "outlet": a.outlet, "url": a.url,
+                "passages": self.passages}
 
 
 class Catalog:

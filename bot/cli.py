@@ -334,15 +334,16 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _print_json(value: object) -> int:
+    """`--json` output: indented, non-ASCII kept; the command's exit status (0)."""
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+    return 0
+
+
 def _leaders(args: argparse.Namespace, settings: Settings) -> int:
     speakers = _catalog(settings).speakers
     if args.json:
-        print(json.dumps([
-            {"name": s.person.name, "office": s.person.office, "country": s.person.country,
-             "aliases": list(s.person.aliases), "article": s.article.slug, "passage_ids": list(s.passage_ids)}
-            for s in speakers
-        ], ensure_ascii=False, indent=2))
-        return 0
+        return _print_json([s.to_dict() for s in speakers])
     from bot.framing import person_line
 
     t = _texts(args)
@@ -355,13 +356,7 @@ def _leaders(args: argparse.Namespace, settings: Settings) -> int:
 def _sources(args: argparse.Namespace, settings: Settings) -> int:
     sources = _catalog(settings).sources
     if args.json:
-        print(json.dumps([
-            {"slug": s.article.slug, "title": s.article.title, "author": s.article.author,
-             "published": s.article.published.isoformat() if s.article.published else None,
-             "outlet": s.article.outlet, "url": s.article.url, "passages": s.passages}
-            for s in sources
-        ], ensure_ascii=False, indent=2))
-        return 0
+        return _print_json([s.to_dict() for s in sources])
     t = _texts(args)
     for s in sources:
         a = s.article
@@ -384,8 +379,7 @@ def _about(args: argparse.Namespace, settings: Settings) -> int:
         "see_translation_button": engine.to_spanish is not None, "question_log": settings.question_log,
     }
     if args.json:
-        print(json.dumps(facts, ensure_ascii=False, indent=2))
-        return 0
+        return _print_json(facts)
     width = max(len(key) for key in facts)
     for key, value in facts.items():
         shown = ("on" if value else "off") if isinstance(value, bool) else value

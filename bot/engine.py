@@ -28,7 +28,7 @@ from bot.question import asks_about_people, clean_question
 from bot.retrieval import LEXICAL_VERSION, RetrievalConfig, Retriever, lexical_document
 from bot.retrieval.decide import LIKENESS_MODEL_FILE, MODEL_FILE, DecisionModel
 from bot.retrieval.reader import Reader
-from bot.retrieval.translate import TO_SPANISH, Translator
+from bot.retrieval.translate import TO_SPANISH, MachineTranslator
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -63,13 +63,13 @@ class Engine:
     ) -> None:
         self.settings = settings
         self._config = config
-        self.translator = Translator.apertium() if settings.translation == "auto" else None
+        self.translator = MachineTranslator.apertium() if settings.translation == "auto" else None
         if self.translator is not None and not self.translator.available:
             log.info("Spanish questions are searched with cognates only: install Debian's apertium-en-es to "
                      "also search their English translation")
             self.translator = None
         # Quoted passages into Spanish, on request only (started on first use): a gist, never the citation.
-        to_spanish = Translator.apertium(TO_SPANISH) if settings.translation == "auto" else None
+        to_spanish = MachineTranslator.apertium(TO_SPANISH) if settings.translation == "auto" else None
         self.to_spanish = to_spanish if to_spanish is not None and to_spanish.available else None
         self.reader = Reader() if settings.reader == "on" else None
         self._embedder: Embedder | None = None

@@ -13,7 +13,7 @@ complete) with these keywords, the same list as `KEYWORDS`:
 - `t.p_("context", "text")`: a message whose translation depends on a context (also data such as
   offices and countries: `t.p_("office", person.office)`, entries written by hand, not extracted);
 - `N_("text")`: marks a constant for extraction; it is translated later with `t._(constant)`;
-- `loc("context", "text")` (in `bot.discord_app.translator`): a slash-command name or description.
+- `loc("context", "text")` (in `bot.discord_app.localization`): a slash-command name or description.
 
 Only this module knows where catalogs live; it imports nothing else from the project.
 """

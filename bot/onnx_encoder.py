@@ -369,7 +369,7 @@ def _check_supported(model: Any) -> tuple[int, int]:
     try:
         from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
     except ImportError:  # sentence-transformers < 5.4
-        from sentence_transformers.models import Normalize, Pooling, Transformer  # type: ignore[no-redef]
+        from sentence_transformers.models import Normalize, Pooling, Transformer  # type: ignore[no-redef]  # same names
 
     modules = list(model)
     kinds = [type(m).__name__ for m in modules]

@@ -39,7 +39,7 @@ class Passage:
 
     @classmethod
     def from_record(cls, record: dict[str, object]) -> Passage:
-        return cls(**record)  # type: ignore[arg-type]
+        return cls(**record)  # type: ignore[arg-type]  # a record `to_record` wrote: its values have these types
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

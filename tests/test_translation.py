@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
-from bot.retrieval.translate import Translator, apertium_pipeline
+from bot.retrieval.translate import MachineTranslator, apertium_pipeline
 
 needs_apertium = pytest.mark.skipif(apertium_pipeline() is None,
                                     reason="Debian's apertium-en-es is not installed (.ci/run installs it)")
@@ -17,7 +17,7 @@ needs_apertium = pytest.mark.skipif(apertium_pipeline() is None,
 
 @needs_apertium
 def test_apertium_translates_spanish_questions_to_english() -> None:
-    translator = Translator.apertium()
+    translator = MachineTranslator.apertium()
     try:
         assert translator.translate("¿Quién escribió el artículo?") == "Who wrote the article?"
         # Characters that mean something to Apertium's stream format arrive as written.
@@ -63,7 +63,7 @@ class Clock:
 def test_a_translator_that_stalls_rests_without_waiting_again_then_starts_afresh(tmp_path: Path) -> None:
     clock = Clock()
     command = [sys.executable, "-c", _STALLS_ONCE, str(tmp_path / "started")]
-    translator = Translator(command, timeout=0.3, start_timeout=0.3, retry_after=30, clock=clock)
+    translator = MachineTranslator(command, timeout=0.3, start_timeout=0.3, retry_after=30, clock=clock)
     try:
         assert translator.translate("hola") is None and translator.failures == 1
         assert translator.translate("otra vez") is None and translator.failures == 1  # resting: no second wait
@@ -75,10 +75,10 @@ def test_a_translator_that_stalls_rests_without_waiting_again_then_starts_afresh
 
 
 def test_a_translator_that_exits_rests_and_questions_go_on() -> None:
-    gone = Translator([sys.executable, "-c", "pass"], timeout=5, start_timeout=5, clock=Clock())
+    gone = MachineTranslator([sys.executable, "-c", "pass"], timeout=5, start_timeout=5, clock=Clock())
     assert gone.translate("hola") is None and gone.resting and gone.failures == 1
 
 
 def test_without_apertium_nothing_is_translated(tmp_path: Path) -> None:
     assert apertium_pipeline(modes_dir=tmp_path) is None
-    assert Translator(None).translate("hola") is None
+    assert MachineTranslator(None).translate("hola") is None

@@ -6,15 +6,7 @@ and what was searched, read back from the embed), and votes live in the question
 buttons keep working after a restart, and stop politely (a private message, never "interaction
 failed") when the answer is older than the retention period or a reindex removed its passages.
 
-custom_id grammar (at most 100 characters):
-    sb:vote:up | sb:vote:down            the vote buttons (the answer is the message they sit on)
-    sb:more:<asker>:<ref>                More, on an answer
-    sb:page:<asker>:<page>:<ref>         Back / Next, on a page of more passages
-    sb:ctx:<ref>[:<rank>]                Context (rank: the cited passage's number in the answer)
-    sb:near:<ref>                        Show the closest passages (refusals)
-    sb:del:<asker>                       Delete
-    sb:tr:<ref>[,<ref>…]                 See translation (the passages shown, into Spanish; up to three)
-    sb:why:<answer message id>           "What was wrong?" (in the private 👎 acknowledgement)
+The custom_id grammar is `custom_ids.TEMPLATES`: each button's template, and what it writes (`encode`).
 """
 
 from __future__ import annotations
@@ -39,9 +31,10 @@ from bot.question import QuestionError
 from bot.store import StoreError, VoteCounts
 
 from . import render
+from .custom_ids import MAX_TRANSLATED, TEMPLATES, decode, encode
+from .localization import interaction_texts
 from .replies import error_text, restarting_text, slow_down
 from .respond import NO_MENTIONS, interaction_data, send_private
-from .translator import interaction_texts
 from .work import ShuttingDown
 
 log = logging.getLogger(__name__)
@@ -85,8 +78,6 @@ MAX_PAGES = 5  # More goes as far as the 16th passage
 STORE_WAIT = 2.0  # seconds a vote may wait for the store before it is acknowledged anyway
 
 NO_VOTES = VoteCounts(0, 0)
-_HEX_REF = r"[0-9a-f]{12}"  # a `passage_ref`
-_REF = rf"(?P<ref>{_HEX_REF})"
 
 
 def _bot(interaction: discord.Interaction[Any]) -> Any:
@@ -188,11 +179,11 @@ class Guarded:
 # -- votes ---------------------------------------------------------------------------------------
 
 
-class VoteButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=r"sb:vote:(?P<value>up|down)"):
+class VoteButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=TEMPLATES["vote"]):
     def __init__(self, value: str, count: int = 0) -> None:
         self.value = 1 if value == "up" else -1
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, emoji=UP if self.value == 1 else DOWN,
-                                   label=str(count) if count else None, custom_id=f"sb:vote:{value}"))
+                                   label=str(count) if count else None, custom_id=encode("vote", value=value)))
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> VoteButton:
@@ -227,11 +218,11 @@ class VoteButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=r"sb:vote:(?P
         await _private(interaction, text, view=view)
 
 
-class WhyButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=r"sb:why:(?P<message>\d+)"):
+class WhyButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=TEMPLATES["why"]):
     def __init__(self, message_id: int, t: Texts = ENGLISH) -> None:
         self.message_id = message_id
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(WHY),
-                                   custom_id=f"sb:why:{message_id}"))
+                                   custom_id=encode("why", message=message_id)))
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> WhyButton:
@@ -241,9 +232,6 @@ class WhyButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=r"sb:why:(?P<m
         modal = WhyModal(self.message_id, interaction_texts(interaction))
         modal.stop()  # not kept in memory: its submission is handled by `submit_why`, also after a restart
         await interaction.response.send_modal(modal)
-
-
-WHY_MODAL_RE = re.compile(r"^sb:whym:(\d+)$")
 
 
 def _text_inputs(components: list[dict[str, Any]]) -> list[str]:
@@ -258,8 +246,8 @@ def _text_inputs(components: list[dict[str, Any]]) -> list[str]:
 async def submit_why(interaction: discord.Interaction[Any]) -> bool:
     """Handle a "what was wrong?" submission (True), or leave the interaction alone (False)."""
     data = interaction_data(interaction)
-    match = WHY_MODAL_RE.match(str(data.get("custom_id") or ""))
-    if interaction.type is not discord.InteractionType.modal_submit or match is None:
+    decoded = decode(str(data.get("custom_id") or ""))
+    if interaction.type is not discord.InteractionType.modal_submit or decoded is None or decoded[0] != "whym":
         return False
     t = interaction_texts(interaction)
     typed = " ".join(_text_inputs(list(data.get("components") or [])))
@@ -270,7 +258,7 @@ async def submit_why(interaction: discord.Interaction[Any]) -> bool:
         return True
     bot = _bot(interaction)
     await interaction.response.defer(ephemeral=True, thinking=True)
-    future = bot.store.comment(int(match.group(1)), bot.store.user_key(interaction.user.id), comment[:1000])
+    future = bot.store.comment(int(decoded[1]["message"]), bot.store.user_key(interaction.user.id), comment[:1000])
     try:
         await asyncio.wait_for(asyncio.wrap_future(future), STORE_WAIT)
     except (StoreError, TimeoutError):
@@ -285,7 +273,7 @@ class WhyModal(ui.Modal, title=WHY_TITLE):
     handles what is sent, so that a form opened before a restart is still taken after it)."""
 
     def __init__(self, message_id: int, t: Texts = ENGLISH) -> None:
-        super().__init__(title=t._(WHY_TITLE), custom_id=f"sb:whym:{message_id}", timeout=None)
+        super().__init__(title=t._(WHY_TITLE), custom_id=encode("whym", message=message_id), timeout=None)
         self.message_id = message_id
         self.text: ui.TextInput[WhyModal] = ui.TextInput(
             style=discord.TextStyle.paragraph, placeholder=t._(WHY_PLACEHOLDER), required=False, max_length=1000)
@@ -295,13 +283,13 @@ class WhyModal(ui.Modal, title=WHY_TITLE):
 # -- more passages -------------------------------------------------------------------------------
 
 
-class MoreButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:more:(?P<asker>\d+):{_REF}"):
+class MoreButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=TEMPLATES["more"]):
     searches = True
 
     def __init__(self, asker: int, ref: str, t: Texts = ENGLISH) -> None:
         self.asker, self.ref = asker, ref
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(MORE),
-                                   custom_id=f"sb:more:{asker}:{ref}"))
+                                   custom_id=encode("more", asker=asker, ref=ref)))
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> MoreButton:
@@ -311,14 +299,14 @@ class MoreButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:more:(?
         await show_page(interaction, self.asker, 1, self.ref, on_page=False)
 
 
-class PageButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:page:(?P<asker>\d+):(?P<page>\d+):{_REF}"):
+class PageButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=TEMPLATES["page"]):
     searches = True
 
     def __init__(self, asker: int, page: int, ref: str, label: str = NEXT, *, disabled: bool = False) -> None:
         """`label` is already in the reader's language (Back or Next)."""
         self.asker, self.page, self.ref = asker, page, ref
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=label, disabled=disabled,
-                                   custom_id=f"sb:page:{asker}:{page}:{ref}"))
+                                   custom_id=encode("page", asker=asker, page=page, ref=ref)))
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> PageButton:
@@ -375,12 +363,12 @@ async def show_page(interaction: discord.Interaction[Any], asker: int, page: int
 # -- context, closest, delete --------------------------------------------------------------------
 
 
-class ContextButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:ctx:{_REF}(?::(?P<rank>\d+))?"):
+class ContextButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=TEMPLATES["ctx"]):
     def __init__(self, ref: str, t: Texts = ENGLISH, rank: int = 1) -> None:
         """`rank`: the cited passage's number in the answer, kept in the context shown."""
         self.ref, self.rank = ref, rank
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(CONTEXT),
-                                   custom_id=f"sb:ctx:{ref}:{rank}"))
+                                   custom_id=encode("ctx", ref=ref, rank=rank)))
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> ContextButton:
@@ -405,13 +393,13 @@ def numbered(citations: tuple[Citation, ...], cited_id: str, rank: int) -> tuple
     return tuple(dataclasses.replace(c, rank=rank if c.passage.id == cited_id else 0) for c in citations)
 
 
-class ClosestButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:near:{_REF}"):
+class ClosestButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=TEMPLATES["near"]):
     searches = True
 
     def __init__(self, ref: str, t: Texts = ENGLISH) -> None:
         self.ref = ref
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(CLOSEST),
-                                   custom_id=f"sb:near:{ref}"))
+                                   custom_id=encode("near", ref=ref)))
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> ClosestButton:
@@ -432,14 +420,14 @@ class ClosestButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=rf"sb:near
 
 
 class TranslateButton(Guarded, ui.DynamicItem[ui.Button[Any]],
-                      template=rf"sb:tr:(?P<refs>{_HEX_REF}(?:,{_HEX_REF}){{0,2}})"):
+                      template=TEMPLATES["tr"]):
     """A Spanish machine translation (Apertium) of the answer's passages, for the clicker only, under the
     verbatim English quotes (which stay the citation)."""
 
     def __init__(self, refs: tuple[str, ...], t: Texts = ENGLISH) -> None:
-        self.refs = refs[:3]
+        self.refs = refs[:MAX_TRANSLATED]
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(TRANSLATE), emoji="🌐",
-                                   custom_id="sb:tr:" + ",".join(self.refs)))
+                                   custom_id=encode("tr", refs=",".join(self.refs))))
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> TranslateButton:
@@ -458,10 +446,11 @@ class TranslateButton(Guarded, ui.DynamicItem[ui.Button[Any]],
                                         allowed_mentions=NO_MENTIONS)
 
 
-class DeleteButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=r"sb:del:(?P<asker>\d+)"):
+class DeleteButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=TEMPLATES["del"]):
     def __init__(self, asker: int, t: Texts = ENGLISH) -> None:
         self.asker = asker
-        super().__init__(ui.Button(style=discord.ButtonStyle.danger, label=t._(DELETE), custom_id=f"sb:del:{asker}"))
+        super().__init__(ui.Button(style=discord.ButtonStyle.danger, label=t._(DELETE),
+                                   custom_id=encode("del", asker=asker)))
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> DeleteButton:
@@ -520,8 +509,9 @@ def with_counts(message: discord.Message, counts: VoteCounts) -> ui.View:
     for row in message.components:
         for component in getattr(row, "children", []):
             custom_id = getattr(component, "custom_id", None) or ""
-            if custom_id in ("sb:vote:up", "sb:vote:down"):
-                value = custom_id.rsplit(":", 1)[1]
+            decoded = decode(custom_id)
+            if decoded is not None and decoded[0] == "vote":
+                value = decoded[1]["value"]
                 view.add_item(VoteButton(value, counts.up if value == "up" else counts.down))
                 continue
             for item_class in DYNAMIC_ITEMS:

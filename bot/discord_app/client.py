@@ -23,12 +23,13 @@ from bot.store import QuestionRecord, Store
 
 from .buttons import DYNAMIC_ITEMS, submit_why
 from .cooldown import UserCooldown
+from .custom_ids import kind_label
 from .health import Health, HealthServer
+from .localization import CatalogTranslator, interaction_texts
 from .metrics import BotMetrics
 from .replies import restarting_text
 from .respond import interaction_data, send_private
 from .sync import SyncResult, sync_commands
-from .translator import CatalogTranslator, interaction_texts
 from .work import InFlight
 
 log = logging.getLogger(__name__)
@@ -267,7 +268,10 @@ def component_kind(custom_id: str) -> str:
     "sb:vote:up" -> "sb:vote:up", "sb:more:1234:…" -> "sb:more"; per-answer parts never become labels
     (they would grow without bound).
     """
-    parts = []
+    ours = kind_label(custom_id)
+    if ours is not None:
+        return ours
+    parts = []  # anything else (a modal's id, another bot's): its leading wordy parts
     for part in re.split(r"[:/|]", custom_id)[:3]:
         if not part or re.search(r"\d", part) or len(part) > 24:
             break

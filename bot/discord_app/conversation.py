@@ -4,7 +4,6 @@ thread it is asked in (a thread opened from an answer starts with that answer)."
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,12 +11,12 @@ import discord
 
 from bot.followup import Turn
 
+from .custom_ids import answer_ref
 from .render import asked_in
 
 log = logging.getLogger(__name__)
 
 HISTORY = 25  # messages of a thread looked through for the latest answer
-_REF_RE = re.compile(r"^sb:(?:more:\d+|ctx|near):([0-9a-f]{12})(?::\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -37,8 +36,8 @@ def answer_turn(message: discord.Message, bot: Any) -> Previous | None:
     ids: tuple[str, ...] = ()
     for row in message.components:
         for component in getattr(row, "children", []):
-            match = _REF_RE.match(getattr(component, "custom_id", None) or "")
-            passage = bot.engine.catalog.by_ref(match.group(1)) if match else None
+            ref = answer_ref(getattr(component, "custom_id", None) or "")
+            passage = bot.engine.catalog.by_ref(ref) if ref else None
             if passage is not None:
                 ids = (passage.id,)
     return Previous(Turn(searched, ids), message.id)

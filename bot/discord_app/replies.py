@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
+
+import discord
 
 from bot.framing import ENGLISH
 from bot.i18n import N_, Texts
 
+from .channels import interaction_public
 from .render import CONTENT_MAX, escape, fit, plain, slash_names
 
 ERROR = N_("Sorry, something went wrong while handling that. It has been logged; please try again in a moment.")
@@ -47,6 +50,11 @@ def thread_welcome(bot_id: int, t: Texts = ENGLISH) -> str:
 def channel_list(channel_ids: Iterable[int]) -> str:
     """`<#1>, <#2>` (channel mentions never ping)."""
     return ", ".join(f"<#{cid}>" for cid in sorted(channel_ids))
+
+
+def private_note(allowed: Set[int], interaction: discord.Interaction, t: Texts = ENGLISH) -> str | None:
+    """None where an interaction is answered in the open; elsewhere the note an ephemeral answer carries."""
+    return None if interaction_public(allowed, interaction) else private_here(allowed, t)
 
 
 def private_here(channel_ids: Iterable[int], t: Texts = ENGLISH) -> str:

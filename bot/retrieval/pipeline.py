@@ -36,7 +36,7 @@ from bot.retrieval.highlight import Focus, Highlighter, asks_about_photo, questi
 from bot.retrieval.language import Cognates, question_language
 from bot.retrieval.normalise import Speller
 from bot.retrieval.reader import Reader, reader_text
-from bot.retrieval.translate import Translator
+from bot.retrieval.translate import MachineTranslator
 from bot.retrieval.vocabulary import PlaceNames, known_words, unknown_names, unknown_words
 
 QueryEncoder = Callable[[str], np.ndarray]
@@ -146,7 +146,7 @@ class Retriever:
         speakers: Sequence[Speaker] = (),
         terms: Sequence[tuple[str, Term]] = (),
         config: RetrievalConfig | None = None,
-        translator: Translator | None = None,
+        translator: MachineTranslator | None = None,
         reader: Reader | None = None,
     ) -> None:
         self.index = index

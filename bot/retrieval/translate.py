@@ -52,7 +52,7 @@ def apertium_pipeline(pair: str = PAIR, modes_dir: Path = MODES_DIR) -> list[str
     return ["bash", "-c", " | ".join(stages)]
 
 
-class Translator:
+class MachineTranslator:
     """A running translation pipeline; thread-safe.
 
     A failure or stall (a busy machine can make one) stops the pipeline and rests translation for
@@ -74,7 +74,7 @@ class Translator:
         self.failures = 0
 
     @classmethod
-    def apertium(cls, pair: str = PAIR) -> Translator:
+    def apertium(cls, pair: str = PAIR) -> MachineTranslator:
         return cls(apertium_pipeline(pair))
 
     @property
@@ -131,4 +131,4 @@ class Translator:
             process.wait()
 
     def __repr__(self) -> str:
-        return f"Translator({shlex.join(self._command) if self._command else None})"
+        return f"MachineTranslator({shlex.join(self._command) if self._command else None})"

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.answer import Answer
-from bot.discord_app import render, render_catalog, replies
+from bot.discord_app import render, render_info, replies
 from bot.engine import Engine
 from bot.framing import MAYBE, VERBATIM
 from bot.i18n import LANGUAGES, Texts, texts
@@ -57,12 +57,12 @@ def test_any_spanish_answer_fits_discord(
 def test_every_catalog_embed_and_short_reply_fits_discord(t: Texts, engine: Engine) -> None:
     catalog = engine.catalog
     embeds = [
-        *render_catalog.leaders_embeds(catalog.speakers, catalog.passage, t),
-        *render_catalog.sources_embeds(catalog.sources, t),
-        render_catalog.about_embed(engine.info, speakers=7, sources=1, t=t),
+        *render_info.leaders_embeds(catalog.speakers, catalog.passage, t),
+        *render_info.sources_embeds(catalog.sources, t),
+        render_info.about_embed(engine.info, speakers=7, sources=1, t=t),
     ]
     for speaker in catalog.speakers:
-        embeds += render_catalog.leader_embeds([speaker], catalog.passage, t)
+        embeds += render_info.leader_embeds([speaker], catalog.passage, t)
     assert all(render.embed_problems(embed) == [] for embed in embeds)
     for text in (replies.help_text("summit-bot" * 20, t, client_language_known=False),
                  replies.private_here(range(10**17, 10**17 + 90), t),

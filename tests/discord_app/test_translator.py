@@ -6,7 +6,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.discord_app.translator import CatalogTranslator, discord_language, loc
+from bot.discord_app.localization import CatalogTranslator, discord_language, loc
 
 CONTEXT = app_commands.TranslationContext(app_commands.TranslationContextLocation.other, None)
 

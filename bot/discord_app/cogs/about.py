@@ -6,12 +6,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ..channels import interaction_public
 from ..client import SummitBot, as_summit_bot
-from ..render_catalog import about_embed
-from ..replies import private_here
+from ..localization import interaction_texts, loc
+from ..render_info import about_embed
+from ..replies import private_note
 from ..respond import send
-from ..translator import interaction_texts, loc
 
 
 class AboutCog(commands.Cog):
@@ -23,17 +22,15 @@ class AboutCog(commands.Cog):
     @app_commands.command(name=loc("command name", "about"),
                           description=loc("description", "What this bot is, how to ask, and what it knows"))
     async def about(self, interaction: discord.Interaction[SummitBot]) -> None:
-        allowed = self.bot.settings.allowed_channel_ids
         t = interaction_texts(interaction)
-        public = interaction_public(allowed, interaction)
+        note = private_note(self.bot.settings.allowed_channel_ids, interaction, t)
         catalog = self.bot.engine.catalog
         people = len({s.person.name for s in catalog.speakers})
         # model, size and build time are for whoever runs the server, not every member
         embed = about_embed(self.bot.engine.info, speakers=people, sources=len(catalog.sources), t=t,
                             operator=interaction.permissions.manage_guild,
                             translatable=self.bot.engine.to_spanish is not None)
-        await send(interaction, ephemeral=not public, content=None if public else private_here(allowed, t),
-                   embed=embed)
+        await send(interaction, ephemeral=note is not None, content=note, embed=embed)
 
 
 async def setup(bot: commands.Bot) -> None:

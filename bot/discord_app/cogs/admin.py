@@ -19,9 +19,9 @@ from discord.ext import commands
 from bot.errors import describe
 
 from ..client import SummitBot, as_summit_bot
+from ..localization import interaction_texts, loc
 from ..render import CONTENT_MAX, fit
 from ..respond import send
-from ..translator import interaction_texts, loc
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,18 @@ def manage_guild_at_run_time() -> Callable[[T], T]:
     return app_commands.check(predicate)
 
 
+def for_server_managers() -> Callable[[T], T]:
+    """A command for server managers only: hidden from other members (`default_permissions`), usable only in a
+    server, and checked again when it runs (`manage_guild_at_run_time`)."""
+    hidden, in_guild, checked = (app_commands.default_permissions(manage_guild=True), app_commands.guild_only(),
+                                 manage_guild_at_run_time())
+
+    def decorate(command: T) -> T:
+        return hidden(in_guild(checked(command)))
+
+    return decorate
+
+
 class AdminCog(commands.Cog):
     """Maintenance commands for server managers."""
 
@@ -51,9 +63,7 @@ class AdminCog(commands.Cog):
                           description=loc("description", "Admins: re-read the corpus and reload the index"))
     @app_commands.rename(force=loc("option name", "force"))
     @app_commands.describe(force=loc("description", "Rebuild the index even if it matches the corpus"))
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
-    @manage_guild_at_run_time()
+    @for_server_managers()
     async def reindex(self, interaction: discord.Interaction[SummitBot], force: bool = False) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
         t = interaction_texts(interaction)

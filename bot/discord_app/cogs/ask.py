@@ -16,10 +16,10 @@ from ..channels import interaction_public
 from ..client import SummitBot, as_summit_bot
 from ..conversation import previous_answer
 from ..cooldown import per_user_cooldown
+from ..localization import interaction_texts, loc
 from ..render import answer_embed, fit, plain
 from ..replies import help_text, private_here, thread_welcome
 from ..respond import NO_MENTIONS, send
-from ..translator import interaction_texts, loc
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from bot.i18n import N_, Texts
 from bot.question import QuestionError
 
 from ..client import SummitBot, as_summit_bot
+from ..localization import interaction_texts
 from ..replies import error_text, restarting_text, slow_down
 from ..respond import send_private
-from ..translator import interaction_texts
 from ..work import ShuttingDown
 
 log = logging.getLogger(__name__)

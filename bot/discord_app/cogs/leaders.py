@@ -10,13 +10,12 @@ from bot.catalog import Catalog, Speaker
 from bot.corpus import fold
 from bot.framing import person_line
 
-from ..channels import interaction_public
 from ..client import SummitBot, as_summit_bot
+from ..localization import interaction_texts, loc
 from ..render import CONTENT_MAX, fit, plain
-from ..render_catalog import leader_embeds, leader_names, leaders_embeds
-from ..replies import private_here
+from ..render_info import leader_embeds, leader_names, leaders_embeds
+from ..replies import private_note
 from ..respond import send, send_pages
-from ..translator import interaction_texts, loc
 
 CHOICES_MAX = 25
 CHOICE_MAX = 100
@@ -45,10 +44,9 @@ class LeadersCog(commands.Cog):
                           description=loc("description", "The heads of state and government who spoke at the summit"))
     async def leaders(self, interaction: discord.Interaction[SummitBot]) -> None:
         t = interaction_texts(interaction)
-        public = interaction_public(self.bot.settings.allowed_channel_ids, interaction)
-        note = None if public else private_here(self.bot.settings.allowed_channel_ids, t)
+        note = private_note(self.bot.settings.allowed_channel_ids, interaction, t)
         catalog = self.bot.engine.catalog
-        await send_pages(interaction, leaders_embeds(catalog.speakers, catalog.passage, t), ephemeral=not public,
+        await send_pages(interaction, leaders_embeds(catalog.speakers, catalog.passage, t), ephemeral=note is not None,
                          content=note)
 
     @app_commands.command(name=loc("command name", "leader"),
@@ -65,9 +63,9 @@ class LeadersCog(commands.Cog):
                        name=fit(name, 100), leaders=leader_names(catalog.speakers))
             await send(interaction, ephemeral=True, content=fit(text, CONTENT_MAX, plain))
             return
-        public = interaction_public(self.bot.settings.allowed_channel_ids, interaction)
-        note = None if public else private_here(self.bot.settings.allowed_channel_ids, t)
-        await send_pages(interaction, leader_embeds(matches, catalog.passage, t), ephemeral=not public, content=note)
+        note = private_note(self.bot.settings.allowed_channel_ids, interaction, t)
+        await send_pages(interaction, leader_embeds(matches, catalog.passage, t), ephemeral=note is not None,
+                         content=note)
 
     @leader.autocomplete("name")
     async def leader_autocomplete(

@@ -22,10 +22,10 @@ from ..buttons import answer_view
 from ..channels import message_public
 from ..client import SummitBot, as_summit_bot
 from ..conversation import previous_answer
+from ..localization import message_texts
 from ..render import answer_embed
 from ..replies import ask_there, error_text, help_text, restarting_text, slow_down
 from ..respond import NO_MENTIONS
-from ..translator import message_texts
 from ..work import ShuttingDown
 
 log = logging.getLogger(__name__)

@@ -6,12 +6,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ..channels import interaction_public
 from ..client import SummitBot, as_summit_bot
-from ..render_catalog import sources_embeds
-from ..replies import private_here
+from ..localization import interaction_texts, loc
+from ..render_info import sources_embeds
+from ..replies import private_note
 from ..respond import send_pages
-from ..translator import interaction_texts, loc
 
 
 class SourcesCog(commands.Cog):
@@ -23,12 +22,10 @@ class SourcesCog(commands.Cog):
     @app_commands.command(name=loc("command name", "sources"),
                           description=loc("description", "The articles my answers quote"))
     async def sources(self, interaction: discord.Interaction[SummitBot]) -> None:
-        allowed = self.bot.settings.allowed_channel_ids
         t = interaction_texts(interaction)
-        public = interaction_public(allowed, interaction)
-        embeds = sources_embeds(self.bot.engine.catalog.sources, t)
-        await send_pages(interaction, embeds, ephemeral=not public,
-                         content=None if public else private_here(allowed, t))
+        note = private_note(self.bot.settings.allowed_channel_ids, interaction, t)
+        await send_pages(interaction, sources_embeds(self.bot.engine.catalog.sources, t), ephemeral=note is not None,
+                         content=note)
 
 
 async def setup(bot: commands.Bot) -> None:

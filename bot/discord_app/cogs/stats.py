@@ -16,10 +16,10 @@ from bot.report import CONFIDENCES, Group, Report, build_report
 from bot.store import READ_TIMEOUT, StoreError, utcnow
 
 from ..client import SummitBot, as_summit_bot
+from ..localization import interaction_texts, loc
 from ..render import EMBED_TOTAL_MAX, FIELD_VALUE_MAX, TITLE_MAX, fit, plain
 from ..respond import send
-from ..translator import interaction_texts, loc
-from .admin import manage_guild_at_run_time
+from .admin import for_server_managers
 
 # What /stats says (English here, other languages in bot/locales), in the manager's language.
 LOG_OFF = N_("The question log is off (SUMMIT_BOT_QUESTION_LOG=off), so there is nothing to show.")
@@ -87,9 +87,7 @@ class StatsCog(commands.Cog):
                           description=loc("description", "Admins: what people asked the bot in this server"))
     @app_commands.rename(days=loc("option name", "days"))
     @app_commands.describe(days=loc("description", "How many days back to look (default 7)"))
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
-    @manage_guild_at_run_time()
+    @for_server_managers()
     async def stats(self, interaction: discord.Interaction[SummitBot],
                     days: app_commands.Range[int, 1, MAX_DAYS] = 7) -> None:
         store = self.bot.store

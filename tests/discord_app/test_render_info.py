@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.catalog import Catalog
-from bot.discord_app import render, render_catalog
+from bot.discord_app import render, render_info
 from bot.engine import IndexInfo
 from bot.passages import Passage
 from tests.conftest import make_settings
@@ -52,7 +52,7 @@ def lookup(catalog: Catalog):
 def test_a_long_leader_page_is_split_into_messages_within_the_limits(catalog: Catalog) -> None:
     speakers = [s for s in catalog.speakers if s.person.name == "Nicolás Maduro"]
     assert len(speakers) == 2  # the same person in both articles
-    embeds = render_catalog.leader_embeds(speakers, lookup(catalog))
+    embeds = render_info.leader_embeds(speakers, lookup(catalog))
 
     assert len(embeds) > 2
     assert [e.title for e in embeds] == [f"Nicolás Maduro — President, Venezuela ({i}/{len(embeds)})"
@@ -71,7 +71,7 @@ def test_a_long_leader_page_is_split_into_messages_within_the_limits(catalog: Ca
 
 
 def test_leaders_with_several_articles_names_the_article_per_entry(catalog: Catalog) -> None:
-    [embed] = render_catalog.leaders_embeds(catalog.speakers, lookup(catalog))
+    [embed] = render_info.leaders_embeds(catalog.speakers, lookup(catalog))
     entries = embed.description.split("\n\n")
     assert entries[0].startswith("**Nicolás Maduro** — President, Venezuela\n↳ [Maduro’s remarks — ¶1–40]"
                                  "(https://example.org/long) · A long \\*article\\*")
@@ -80,7 +80,7 @@ def test_leaders_with_several_articles_names_the_article_per_entry(catalog: Cata
 
 
 def test_sources_link_titles_when_there_is_a_url(catalog: Catalog) -> None:
-    [embed] = render_catalog.sources_embeds(catalog.sources)
+    [embed] = render_info.sources_embeds(catalog.sources)
     long_entry, short_entry = embed.description.split("\n\n")
     assert long_entry.startswith("**[A long \\*article\\*](https://example.org/long)**\nBy A. Writer · 6 February 2025")
     assert long_entry.endswith(f"· Outlet · {catalog.sources[0].passages} passages")
@@ -89,12 +89,12 @@ def test_sources_link_titles_when_there_is_a_url(catalog: Catalog) -> None:
 
 
 def test_paragraph_ranges() -> None:
-    assert render_catalog.paragraph_ranges([9, 8, 10, 12, 12, 15, 16]) == "¶8–10, ¶12, ¶15–16"
+    assert render_info.paragraph_ranges([9, 8, 10, 12, 12, 15, 16]) == "¶8–10, ¶12, ¶15–16"
 
 
 def test_paginate_keeps_every_page_within_the_limits() -> None:
     blocks = [f"block {i} " + "x" * 900 for i in range(30)]
-    embeds = render_catalog.paginate("T" * 300, blocks, footer="F" * 3000)
+    embeds = render_info.paginate("T" * 300, blocks, footer="F" * 3000)
     assert sum(len(e.description.split("\n\n")) for e in embeds) == 30
     for embed in embeds:
         assert render.embed_problems(embed) == []
@@ -102,12 +102,12 @@ def test_paginate_keeps_every_page_within_the_limits() -> None:
 
 def test_about_tells_members_how_it_decides_and_managers_what_the_index_holds() -> None:
     info = IndexInfo("some/model", 24, "2025-02-06T10:00:00+00:00", Path("/tmp/index"))
-    member = render_catalog.about_embed(info, speakers=7, sources=1)
+    member = render_info.about_embed(info, speakers=7, sources=1)
     assert "lists the article I quote" in (member.description or "")
     assert "**How I decide**" in (member.description or "") and "“This may answer it”" in (member.description or "")
     assert member.fields == [] and "some/model" not in str(member.to_dict())  # no model ids for members
-    manager = render_catalog.about_embed(info, speakers=7, sources=1, operator=True)
+    manager = render_info.about_embed(info, speakers=7, sources=1, operator=True)
     [field] = manager.fields
     assert field.name == "For server managers"
     assert field.value == "Model: some/model\nPassages: 24\nIndex built: <t:1738836000:f> (<t:1738836000:R>)"
-    assert render_catalog.built_at("yesterday") == "yesterday"
+    assert render_info.built_at("yesterday") == "yesterday"
