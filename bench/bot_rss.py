@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluation import load_questions  # noqa: E402
+from bot.tools.evaluation import load_questions  # noqa: E402
 from tests.discord_app.helpers import bot_process  # noqa: E402
 from tests.fake_discord import FakeDiscord  # noqa: E402
 

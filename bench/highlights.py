@@ -27,11 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.engine import Engine  # noqa: E402
-from bot.evaluation import load_questions  # noqa: E402
 from bot.passages import sentence_spans  # noqa: E402
 from bot.retrieval.answer_kinds import held_types, wanted_types  # noqa: E402
 from bot.retrieval.highlight import question_focus  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from bot.tools.evaluation import load_questions  # noqa: E402
 
 CHECKED_KINDS = frozenset({"time", "year", "money", "count"})
 REPEATS = 50  # calls timed per passage (one call is too short to time alone)

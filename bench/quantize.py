@@ -74,8 +74,8 @@ def main() -> int:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from bot.engine import Engine, onnx_dir
-    from bot.evaluation import load_questions
     from bot.settings import Settings
+    from bot.tools.evaluation import load_questions
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="summit-quant-") as tmp:

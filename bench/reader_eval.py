@@ -22,7 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.calibration import (  # noqa: E402
+from bot.retrieval.decide import LIKENESS_MODEL_FILE, DecisionModel  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.tools.calibration import (  # noqa: E402
     DEFAULT_SETS,
     LIKENESS_FEATURES,
     READER_FEATURES,
@@ -30,9 +32,7 @@ from bot.calibration import (  # noqa: E402
     calibrate,
     examples_from,
 )
-from bot.evaluation import Outcome, _score, load_questions  # noqa: E402
-from bot.retrieval.decide import LIKENESS_MODEL_FILE, DecisionModel  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.tools.evaluation import Outcome, _score, load_questions  # noqa: E402
 
 SETS = ("eval/dev_questions.jsonl", "eval/holdout_questions.jsonl", "eval/blind_dev.jsonl", "eval/blind_holdout.jsonl")
 FIGURES = ("high_right_in_scope", "answered_in_scope", "recall_at_1", "recall_at_3", "es_recall_at_1",

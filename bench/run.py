@@ -93,8 +93,8 @@ def bench_warm(index_dir: Path) -> list[Row]:
     """Warm per-question latency in one process: encode only, and encode + hybrid search + reader + answer."""
     os.environ.update(_env(index_dir))
     from bot.engine import Engine, query_encoder
-    from bot.evaluation import load_questions
     from bot.settings import Settings
+    from bot.tools.evaluation import load_questions
 
     questions = [q.question for q in load_questions(DEV)]
     rows = []

@@ -26,7 +26,7 @@ CHILD = """
 import sys
 from pathlib import Path
 from bot.engine import Engine
-from bot.evaluation import load_questions
+from bot.tools.evaluation import load_questions
 from bot.settings import Settings
 engine = Engine.open(Settings())
 engine.warm_up()

@@ -393,8 +393,8 @@ def _about(args: argparse.Namespace, settings: Settings) -> int:
 def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
     """`summit-bot calibrate [SET ...] [--shown R] [--wrong R] [--output FILE]`."""
     from bot.atomic import write_text
-    from bot.calibration import DEFAULT_SETS, HeldOutRefused, fit_decision
     from bot.engine import Engine
+    from bot.tools.calibration import DEFAULT_SETS, HeldOutRefused, fit_decision
 
     sets = args.sets or list(DEFAULT_SETS)
     if any("holdout" in Path(s).name for s in sets):  # before opening the engine: nothing to load
@@ -424,7 +424,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
     path = Path(args.file)
     if args.followups:
-        from bot import followup_eval
+        from bot.tools import followup_eval
 
         try:
             pairs = followup_eval.load_pairs(path)
@@ -438,7 +438,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
             missed = [o for o in outcomes if o.mode == "context" and not o.hit(3)][:args.misses]
             print(followup_eval.render(table, missed))
         return 0
-    from bot.evaluation import below_floors, evaluate, format_table, load_questions
+    from bot.tools.evaluation import below_floors, evaluate, format_table, load_questions
 
     questions = load_questions(path)
     metrics = evaluate(Engine.open(settings, progress=sys.stderr.isatty()).ask, questions)

@@ -11,7 +11,7 @@ from bot.question import QuestionError
 
 class InputFileError(ValueError):
     """A file a tool was given that it cannot use (a question set, say): the message is for whoever ran it.
-    The tools raise their own subclasses (`bot.evaluation.EvalError`); this module imports none of them."""
+    The tools raise their own subclasses (`bot.tools.evaluation.EvalError`); this module imports none of them."""
 
 
 def describe(exc: BaseException) -> str | None:

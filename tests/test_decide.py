@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.calibration import DEFAULT_SETS, calibrate, examples_from, fit_logistic, folds
 from bot.engine import Engine
 from bot.retrieval.decide import DecisionModel, Signals
 from bot.settings import PROJECT_ROOT, Settings
+from bot.tools.calibration import DEFAULT_SETS, calibrate, examples_from, fit_logistic, folds
 
 STRONG = Signals(dense_top=0.75, dense_margin=0.2, lexical_top=2.5, unknown_share=0.0, foreign_names=0,
                  spanish=False, answer_kind_missing=False, asks_position=False, reader_top=0.95, reader_margin=0.8)

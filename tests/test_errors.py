@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 from bot.errors import describe
-from bot.evaluation import EvalError
 from bot.question import QuestionError
+from bot.tools.evaluation import EvalError
 
 
 def test_a_tools_input_error_and_a_question_error_are_told_as_they_are() -> None:
@@ -17,6 +17,6 @@ def test_a_tools_input_error_and_a_question_error_are_told_as_they_are() -> None
 
 
 def test_the_error_module_imports_no_tool() -> None:
-    code = "import sys, bot.errors; print([m for m in ('bot.evaluation', 'bot.calibration') if m in sys.modules])"
+    code = "import sys, bot.errors; print([m for m in sys.modules if m.startswith('bot.tools')])"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "[]"

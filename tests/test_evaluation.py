@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation import EvalError, Outcome, Question, below_floors, load_questions, score
+from bot.tools.evaluation import EvalError, Outcome, Question, below_floors, load_questions, score
 
 
 def _q(i: int, expected: tuple[str, ...], kind: str = "in_scope", lang: str = "en") -> Question:

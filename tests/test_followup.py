@@ -12,8 +12,8 @@ from bot.catalog import Catalog
 from bot.corpus import fold
 from bot.engine import Engine
 from bot.followup import FollowUps, Turn
-from bot.followup_eval import load_pairs, metrics, run
 from bot.settings import PROJECT_ROOT
+from bot.tools.followup_eval import load_pairs, metrics, run
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_follow_up_recall_beats_both_baselines_on_the_blind_pairs(engine: Engine
 
 
 def test_the_follow_up_file_must_hold_pairs(tmp_path: Path) -> None:
-    from bot.followup_eval import FollowupFileError
+    from bot.tools.followup_eval import FollowupFileError
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"first": "x"}\n', encoding="utf-8")

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
-from bot.evaluation import load_questions
 from bot.report import CONFIDENCES, parse_since
 from bot.settings import Settings
 from bot.store import QuestionRecord, Store, utcnow
+from bot.tools.evaluation import load_questions
 from tests.conftest import CORPUS_DIR, make_settings
 
 SUMMIT_BOT = Path(sys.executable).with_name("summit-bot")

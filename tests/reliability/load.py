@@ -24,8 +24,8 @@ from typing import Any, Literal
 
 from bot.discord_app.client import SummitBot
 from bot.engine import Engine
-from bot.evaluation import load_questions
 from bot.settings import PROJECT_ROOT, Settings
+from bot.tools.evaluation import load_questions
 from tests.discord_app.helpers import connected_bot
 from tests.fake_discord import BOT_USER_ID, FakeDiscord, RecordedRequest
 from tests.fake_discord.models import JSON

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.evaluation import DEPTH, Question, load_questions
 from bot.question import clean_question
 from bot.retrieval.decide import LIKENESS_MODEL_FILE, MODEL_FILE, DecisionModel, Logistic, Signals
 from bot.settings import PROJECT_ROOT
+from bot.tools.evaluation import DEPTH, Question, load_questions
 
 if TYPE_CHECKING:
     from bot.engine import Engine
