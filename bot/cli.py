@@ -47,6 +47,27 @@ def _logging_flags(parser: argparse.ArgumentParser, default: object) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", default=default, help="log only warnings and errors")
 
 
+def _add_tool_parsers(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
+    """`eval` and `calibrate`: the maintainers' tools (`bot/tools/`)."""
+    evaluate = add_parser("eval", help="measure retrieval quality on a question set (JSON Lines)")
+    evaluate.add_argument("file", help="question set, e.g. eval/dev_questions.jsonl")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.add_argument("--misses", type=int, default=30, metavar="N", help="list at most N misses (default 30)")
+    evaluate.add_argument("--check", metavar="FLOORS", help="exit 1 if a metric is below its floor in this JSON file")
+    evaluate.add_argument("--followups", action="store_true",
+                          help="FILE holds follow-up pairs (eval/followups.jsonl): Recall@1/@3 in context, "
+                               "against asking the follow-up alone and gluing both questions together")
+
+    calibrate = add_parser("calibrate", help="fit the answer decision (retrieval/decision.json) from dev questions")
+    calibrate.add_argument("sets", nargs="*", help="labelled question sets (default: the two dev sets; never held-out)")
+    calibrate.add_argument("--shown", type=float, default=0.97, metavar="R",
+                           help="share of in-scope questions to show, cross-validated (default 0.97)")
+    calibrate.add_argument("--wrong", type=float, default=0.02, metavar="R",
+                           help="largest cross-validated share confidently wrong (default 0.02)")
+    calibrate.add_argument("--output", metavar="FILE",
+                           help="where to write the model (default bot/retrieval/decision.json)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="summit-bot", description="Cited answers about the ALBA-TCP summit of 3 February 2025.")
     parser.add_argument("--version", action="version", version=f"summit-bot {__version__}")
@@ -77,23 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         command = add_parser(name, parents=[common, language], help=text)
         command.add_argument("--json", action="store_true", help="print JSON")
 
-    evaluate = add_parser("eval", help="measure retrieval quality on a question set (JSON Lines)")
-    evaluate.add_argument("file", help="question set, e.g. eval/dev_questions.jsonl")
-    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
-    evaluate.add_argument("--misses", type=int, default=30, metavar="N", help="list at most N misses (default 30)")
-    evaluate.add_argument("--check", metavar="FLOORS", help="exit 1 if a metric is below its floor in this JSON file")
-    evaluate.add_argument("--followups", action="store_true",
-                          help="FILE holds follow-up pairs (eval/followups.jsonl): Recall@1/@3 in context, "
-                               "against asking the follow-up alone and gluing both questions together")
-
-    calibrate = add_parser("calibrate", help="fit the answer decision (retrieval/decision.json) from dev questions")
-    calibrate.add_argument("sets", nargs="*", help="labelled question sets (default: the two dev sets; never held-out)")
-    calibrate.add_argument("--shown", type=float, default=0.97, metavar="R",
-                           help="share of in-scope questions to show, cross-validated (default 0.97)")
-    calibrate.add_argument("--wrong", type=float, default=0.02, metavar="R",
-                           help="largest cross-validated share confidently wrong (default 0.02)")
-    calibrate.add_argument("--output", metavar="FILE",
-                           help="where to write the model (default bot/retrieval/decision.json)")
+    _add_tool_parsers(add_parser)
 
     about = add_parser("about", help="for operators: the corpus, the index (model, passages, built at) and what is on")
     about.add_argument("--json", action="store_true", help="print JSON")

@@ -268,11 +268,8 @@ def export_onnx(
 
 def _export_into(source: str, tmp: Path, model_id: str | None, max_seq_length: int | None, opset: int) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import sentence_transformers
     import torch
-    import transformers
     from sentence_transformers import SentenceTransformer
-    from tokenizers import Tokenizer
 
     # Eager attention traces to a plain MatMul/Softmax graph that ORT runs faster than the
     # decomposed SDPA one (extra IsNaN/Where per layer); results are the same.
@@ -284,13 +281,7 @@ def _export_into(source: str, tmp: Path, model_id: str | None, max_seq_length: i
     hf_model = typing.cast(torch.nn.Module, model[0].auto_model)
     hf_tokenizer = model.tokenizer
 
-    backend = getattr(hf_tokenizer, "backend_tokenizer", None)
-    if backend is None:
-        raise OnnxExportError(f"{source}: tokenizer is not backed by the tokenizers library")
-    tokenizer = Tokenizer.from_str(backend.to_str())
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length=seq_len, direction=hf_tokenizer.truncation_side)
-    tokenizer.save(str(tmp / TOKENIZER_FILE))
+    _save_tokenizer(hf_tokenizer, source, seq_len, tmp / TOKENIZER_FILE)
 
     tokenize = _tokenize_fn(model)
     features = tokenize(list(_PROBE_TEXTS[:3]))  # a padded batch, so the mask path gets traced
@@ -300,6 +291,34 @@ def _export_into(source: str, tmp: Path, model_id: str | None, max_seq_length: i
     extra = {k for k, v in features.items() if isinstance(v, torch.Tensor)} - set(_INPUT_NAMES)
     if extra or input_names[:2] != ["input_ids", "attention_mask"]:
         raise OnnxExportError(f"{source}: unexpected model inputs {sorted(features)}")
+
+    dynamic = {name: {0: "batch", 1: "sequence"} for name in input_names}
+    dynamic[OUTPUT_NAME] = {0: "batch"}
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")  # TracerWarnings and the legacy-exporter notice
+        torch.onnx.export(
+            _mean_pooled(hf_model).eval(),
+            tuple(features[name] for name in input_names),
+            str(tmp / MODEL_FILE),
+            dynamo=False,  # the dynamo exporter needs onnxscript, which we do not ship
+            opset_version=opset,
+            input_names=input_names,
+            output_names=[OUTPUT_NAME],
+            dynamic_axes=dynamic,
+        )
+
+    meta = _export_meta(tmp, model_id or source, source, seq_len, dim, input_names,
+                        int(hf_tokenizer.pad_token_id or 0), opset)
+    write_json(tmp / META_FILE, meta)
+
+    meta["export_check_min_cosine"] = _check_against(model, tmp)
+    write_json(tmp / META_FILE, meta)
+    verify_export(tmp, trust_stamp=False)  # notes the final metadata in verified.json
+
+
+def _mean_pooled(hf_model: Any) -> Any:
+    """`hf_model` with sentence-transformers' mean pooling and normalisation on top: the graph exported."""
+    import torch
 
     class MeanPooled(torch.nn.Module):
         def __init__(self) -> None:
@@ -317,26 +336,33 @@ def _export_into(source: str, tmp: Path, model_id: str | None, max_seq_length: i
             mean = summed / torch.clamp(mask.sum(dim=1), min=1e-9)
             return torch.nn.functional.normalize(mean, p=2, dim=-1)
 
-    dynamic = {name: {0: "batch", 1: "sequence"} for name in input_names}
-    dynamic[OUTPUT_NAME] = {0: "batch"}
-    with warnings.catch_warnings(), torch.inference_mode():
-        warnings.simplefilter("ignore")  # TracerWarnings and the legacy-exporter notice
-        torch.onnx.export(
-            MeanPooled().eval(),
-            tuple(features[name] for name in input_names),
-            str(tmp / MODEL_FILE),
-            dynamo=False,  # the dynamo exporter needs onnxscript, which we do not ship
-            opset_version=opset,
-            input_names=input_names,
-            output_names=[OUTPUT_NAME],
-            dynamic_axes=dynamic,
-        )
+    return MeanPooled()
 
+
+def _save_tokenizer(hf_tokenizer: Any, source: str, seq_len: int, path: Path) -> None:
+    """The model's fast tokenizer, unpadded and truncated as the model reads, saved for onnxruntime's side."""
+    from tokenizers import Tokenizer
+
+    backend = getattr(hf_tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        raise OnnxExportError(f"{source}: tokenizer is not backed by the tokenizers library")
+    tokenizer = Tokenizer.from_str(backend.to_str())
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=seq_len, direction=hf_tokenizer.truncation_side)
+    tokenizer.save(str(path))
+
+
+def _export_meta(tmp: Path, model_id: str, source: str, seq_len: int, dim: int, input_names: list[str],
+                 pad_token_id: int, opset: int) -> dict[str, Any]:
+    """What `onnx_meta.json` records of an export in `tmp`: the model, its inputs, the files' hashes, versions."""
     import onnxruntime
+    import sentence_transformers
+    import torch
+    import transformers
 
-    meta: dict[str, Any] = {
+    return {
         "format_version": FORMAT_VERSION,
-        "model_id": model_id or source,
+        "model_id": model_id,
         "source": source,
         "max_seq_length": seq_len,
         "dimension": dim,
@@ -345,7 +371,7 @@ def _export_into(source: str, tmp: Path, model_id: str | None, max_seq_length: i
         "normalize": True,
         "input_names": input_names,
         "output_name": OUTPUT_NAME,
-        "pad_token_id": int(hf_tokenizer.pad_token_id or 0),
+        "pad_token_id": pad_token_id,
         "opset": opset,
         "attn_implementation": "eager",
         "files": {name: file_record(tmp / name) for name in (MODEL_FILE, TOKENIZER_FILE)},
@@ -357,11 +383,6 @@ def _export_into(source: str, tmp: Path, model_id: str | None, max_seq_length: i
             "onnxruntime": onnxruntime.__version__,
         },
     }
-    write_json(tmp / META_FILE, meta)
-
-    meta["export_check_min_cosine"] = _check_against(model, tmp)
-    write_json(tmp / META_FILE, meta)
-    verify_export(tmp, trust_stamp=False)  # notes the final metadata in verified.json
 
 
 def _check_supported(model: Any) -> tuple[int, int]:
