@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
 
-from bot.engine import Engine  # noqa: E402
+from bot.answering.engine import Engine  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.fake_discord import FakeDiscord  # noqa: E402
 from tests.reliability.load import Report, Target, answers_to_click, measure, new_users, serving  # noqa: E402

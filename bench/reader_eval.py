@@ -55,7 +55,7 @@ def main() -> int:
     parser.add_argument("--wrong", type=float, default=0.02,
                         help="calibration target: confidently wrong, for the reader decisions (default .02)")
     args = parser.parse_args()
-    from bot.engine import Engine
+    from bot.answering.engine import Engine
 
     results: dict[str, dict[str, dict[str, float]]] = {}
     base = Settings()

@@ -46,8 +46,8 @@ def snapshot(out: Path) -> int:
         answers = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
         assert len(answers) == len(questions), (name, len(answers), len(questions))
         records += [{"set": name, "question": q, **_decided(a)} for q, a in zip(questions, answers, strict=True)]
-    from bot.engine import Engine
-    from bot.followup import Turn
+    from bot.answering.engine import Engine
+    from bot.answering.followup import Turn
     from bot.settings import Settings
 
     engine = Engine.open(Settings())

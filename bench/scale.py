@@ -31,7 +31,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.ann import ApproximateIndex, exact_search
+from bot.index.ann import ApproximateIndex, exact_search
 
 DIM = 384
 CACHE = Path(__file__).resolve().parent / "results"

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 CHILD = """
 import sys
 from pathlib import Path
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.tools.evaluation import load_questions
 from bot.settings import Settings
 engine = Engine.open(Settings())

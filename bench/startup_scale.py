@@ -39,7 +39,7 @@ SYLLABLES = "ba be bi bo bu ca ce ci co cu da de di do du fa fe fi fo fu la le l
 CHILD = """
 import json, resource, sys, time
 started = time.perf_counter()
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.settings import Settings
 engine = Engine.open(Settings())
 opened = time.perf_counter() - started
@@ -68,7 +68,7 @@ class RandomEmbedder:
 
 
 def write_corpus(folder: Path, passages: int, seed: int = 1) -> None:
-    from bot.catalog import Catalog
+    from bot.corpus.catalog import Catalog
     from bot.settings import Settings
 
     rng = random.Random(seed)
@@ -93,9 +93,9 @@ def write_corpus(folder: Path, passages: int, seed: int = 1) -> None:
 
 
 def build(root: Path, passages: int) -> dict[str, float]:
-    from bot.catalog import Catalog
-    from bot.engine import index_key
-    from bot.index import build_index
+    from bot.answering.engine import index_key
+    from bot.corpus.catalog import Catalog
+    from bot.index.passage_index import build_index
     from bot.retrieval import lexical_document
     from bot.settings import Settings
 

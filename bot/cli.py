@@ -21,9 +21,9 @@ from bot import __version__
 from bot.i18n import LANGUAGES, N_, Texts, language_from_env, texts
 
 if TYPE_CHECKING:
-    from bot.answer import Answer
-    from bot.catalog import Catalog
-    from bot.engine import Engine
+    from bot.answering.answer import Answer
+    from bot.answering.engine import Engine
+    from bot.corpus.catalog import Catalog
     from bot.settings import Settings
 
 log = logging.getLogger("bot")
@@ -186,7 +186,7 @@ def _problem(loc: tuple[object, ...], message: str) -> str:
 
 
 def _catalog(settings: Settings) -> Catalog:
-    from bot.catalog import Catalog
+    from bot.corpus.catalog import Catalog
 
     return Catalog.from_settings(settings)
 
@@ -195,8 +195,8 @@ def _catalog(settings: Settings) -> Catalog:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.engine import Engine
-    from bot.question import QuestionError, clean_question
+    from bot.answering.engine import Engine
+    from bot.answering.question import QuestionError, clean_question
 
     if args.top_k is not None and not 1 <= args.top_k <= 25:
         raise CliError("--top-k must be between 1 and 25", code=2)
@@ -230,7 +230,7 @@ def _texts(args: argparse.Namespace) -> Texts:
 
 def _batch_record(engine: Engine, raw: bytes, number: int, top_k: int | None) -> dict[str, object]:
     """The output record for input line `number`: an answer, or an error record (never nothing)."""
-    from bot.question import QuestionError
+    from bot.answering.question import QuestionError
 
     raw = raw.removesuffix(b"\n").removesuffix(b"\r")
     try:
@@ -249,7 +249,7 @@ def _batch_record(engine: Engine, raw: bytes, number: int, top_k: int | None) ->
 
 def _error_record(question: str, error: str) -> dict[str, object]:
     """An `ask --json` record for a line that could not be asked: the answer's keys, plus `error`."""
-    from bot.answer import Answer
+    from bot.answering.answer import Answer
 
     return {**Answer(question, "none", ()).to_dict(), "error": error}
 
@@ -280,7 +280,7 @@ def render_answer(answer: Answer, t: Texts | None = None) -> str:
     """
     import textwrap
 
-    from bot.framing import MAYBE, VERBATIM, citation_label, person_line, refusal_notes
+    from bot.answering.framing import MAYBE, VERBATIM, citation_label, person_line, refusal_notes
 
     t = t or texts()
     lines = [_style(t._("Q: {question}", question=answer.question), "1")]
@@ -318,7 +318,7 @@ def render_answer(answer: Answer, t: Texts | None = None) -> str:
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.engine import ensure_index, export_query_model, onnx_dir
+    from bot.answering.engine import ensure_index, export_query_model, onnx_dir
 
     catalog = _catalog(settings)
     index, report = ensure_index(settings, catalog, force=args.force, progress=sys.stderr.isatty())
@@ -349,7 +349,7 @@ def _leaders(args: argparse.Namespace, settings: Settings) -> int:
     speakers = _catalog(settings).speakers
     if args.json:
         return _print_json([s.to_dict() for s in speakers])
-    from bot.framing import person_line
+    from bot.answering.framing import person_line
 
     t = _texts(args)
     for s in speakers:
@@ -373,7 +373,7 @@ def _sources(args: argparse.Namespace, settings: Settings) -> int:
 
 def _about(args: argparse.Namespace, settings: Settings) -> int:
     """What an operator checks first: which corpus and index the bot answers from, and what is switched on."""
-    from bot.engine import Engine
+    from bot.answering.engine import Engine
 
     engine = Engine.open(settings)
     info = engine.info
@@ -397,8 +397,8 @@ def _about(args: argparse.Namespace, settings: Settings) -> int:
 
 def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
     """`summit-bot calibrate [SET ...] [--shown R] [--wrong R] [--output FILE]`."""
+    from bot.answering.engine import Engine
     from bot.atomic import write_text
-    from bot.engine import Engine
     from bot.tools.calibration import DEFAULT_SETS, HeldOutRefused, fit_decision
 
     sets = args.sets or list(DEFAULT_SETS)
@@ -425,7 +425,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     """`summit-bot eval FILE [--json] [--misses N] [--check FLOORS] [--followups]`."""
     from dataclasses import asdict
 
-    from bot.engine import Engine
+    from bot.answering.engine import Engine
 
     path = Path(args.file)
     if args.followups:
@@ -523,8 +523,8 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 
 def _question_encoder(settings: Settings) -> Callable[[list[str]], Any] | None:
     """The query model, to group questions asked in other words (None if it cannot be loaded)."""
-    from bot.embeddings import EmbeddingError
-    from bot.engine import query_encoder
+    from bot.answering.engine import query_encoder
+    from bot.index.embeddings import EmbeddingError
 
     try:
         encoder = query_encoder(settings, _catalog(settings))

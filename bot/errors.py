@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.corpus import CorpusError
-from bot.embeddings import EmbeddingError
+from bot.answering.question import QuestionError
+from bot.corpus.articles import CorpusError
 from bot.extras import IndexToolsMissing
-from bot.index_store import IndexUnusable
-from bot.question import QuestionError
+from bot.index.embeddings import EmbeddingError
+from bot.index.files import IndexUnusable
 
 
 class InputFileError(ValueError):

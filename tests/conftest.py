@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from bot.embeddings import Embedder
-from bot.engine import Engine
+from bot.answering.engine import Engine
+from bot.index.embeddings import Embedder
 from bot.settings import PROJECT_ROOT, Settings
 from tests.postgres import Cluster, cluster, server_bin
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.ann import (
+from bot.index.ann import (
     DEFAULT_ANN_THRESHOLD,
     AnnIndexError,
     AnnUnavailable,
@@ -106,7 +106,7 @@ def test_backend_choice_and_lazy_import() -> None:
     assert choose_search_backend(DEFAULT_ANN_THRESHOLD - 1) == "exact"
     assert choose_search_backend(DEFAULT_ANN_THRESHOLD) == "ann"
     assert choose_search_backend(10, threshold=5) == "ann"
-    code = "import sys, bot.ann as a; a.choose_search_backend(1000); assert 'faiss' not in sys.modules"
+    code = "import sys, bot.index.ann as a; a.choose_search_backend(1000); assert 'faiss' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
 
 

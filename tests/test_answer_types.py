@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.retrieval.answer_kinds import held_types, passages_holding, wanted_types
 from tests.conftest import SLUG
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.ann import ApproximateIndex
-from bot.engine import Engine
-from bot.index import PassageIndex
-from bot.index_store import IndexKey, Manifest
-from bot.passages import Passage
+from bot.answering.engine import Engine
+from bot.corpus.passages import Passage
+from bot.index.ann import ApproximateIndex
+from bot.index.files import IndexKey, Manifest
+from bot.index.passage_index import PassageIndex
 from bot.retrieval import Retriever
 from tests.sample_questions import SAMPLE_QUESTIONS
 

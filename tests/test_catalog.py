@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.catalog import Catalog
-from bot.corpus import load_corpus
-from bot.embeddings import resolve_model
+from bot.corpus.articles import load_corpus
+from bot.corpus.catalog import Catalog
+from bot.index.embeddings import resolve_model
 from bot.settings import BUNDLED_MODEL
 from tests.conftest import CORPUS_DIR, SLUG
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.engine import Engine
 from bot.cli import SIMILARITY_NOTE, build_parser, main
-from bot.engine import Engine
 from bot.settings import Settings
 from tests.conftest import SLUG
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.answering.engine import Engine
 from bot.cli import main
-from bot.engine import Engine
 from bot.settings import Settings
 
 MADURO = "¿Qué propuso Maduro para el abastecimiento de alimentos de la región?"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.retrieval.language import Cognates
 
 WORDS = ["migrants", "migrant", "migration", "deportations", "deported", "reintegration", "criminalize", "fleet"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import CorpusError, load_article, load_corpus
+from bot.corpus.articles import CorpusError, load_article, load_corpus
 from tests.conftest import CORPUS_DIR, SLUG
 
 SEED = CORPUS_DIR.parent.parent / "shared" / "seed" / f"{SLUG}.txt"

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.retrieval.decide import DecisionModel, Signals
 from bot.settings import PROJECT_ROOT, Settings
 from bot.tools.calibration import DEFAULT_SETS, calibrate, examples_from, fit_logistic, folds

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from bot.answering.question import QuestionError
 from bot.errors import describe
-from bot.question import QuestionError
 from bot.tools.evaluation import EvalError
 
 

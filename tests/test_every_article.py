@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import Catalog
+from bot.answering.engine import Engine, ensure_index
+from bot.answering.every_article import stable_order
 from bot.cli import main, render_answer
-from bot.corpus import load_corpus
+from bot.corpus.articles import load_corpus
+from bot.corpus.catalog import Catalog
 from bot.discord_app import render
-from bot.embeddings import Embedder
-from bot.engine import Engine, ensure_index
-from bot.every_article import stable_order
+from bot.index.embeddings import Embedder
 from bot.settings import PROJECT_ROOT, Settings
 from tests.conftest import SLUG, make_settings
 

@@ -1,4 +1,4 @@
-"""Follow-up questions read in the previous question's context (bot/followup.py), through the real engine,
+"""Follow-up questions read in the previous question's context (bot/answering/followup.py), through the real engine,
 and the follow-up Recall@3 on the blind pairs against the two baselines."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import Catalog
-from bot.corpus import fold
-from bot.engine import Engine
-from bot.followup import FollowUps, Turn
+from bot.answering.engine import Engine
+from bot.answering.followup import FollowUps, Turn
+from bot.corpus.articles import fold
+from bot.corpus.catalog import Catalog
 from bot.settings import PROJECT_ROOT
 from bot.tools.followup_eval import load_pairs, metrics, run
 
@@ -73,7 +73,7 @@ def test_an_elliptical_follow_up_carries_the_previous_topic(followups: FollowUps
 
 def test_the_follow_up_module_holds_no_word_of_the_corpus(engine: Engine) -> None:
     """Its code, that is: the docstrings may give examples."""
-    tree = ast.parse((PROJECT_ROOT / "bot" / "followup.py").read_text(encoding="utf-8"))
+    tree = ast.parse((PROJECT_ROOT / "bot" / "answering" / "followup.py").read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \

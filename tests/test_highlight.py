@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.engine import Engine
-from bot.passages import sentence_spans
+from bot.answering.engine import Engine
+from bot.corpus.passages import sentence_spans
 from bot.retrieval.highlight import Highlighter, kind_phrases, noun_phrases, question_focus
 from tests.conftest import SLUG
 

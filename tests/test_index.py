@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.catalog import Catalog
-from bot.embeddings import Embedder
-from bot.engine import ensure_index
-from bot.index import VECTORS_FILE, PassageIndex
-from bot.index_store import MANIFEST
+from bot.answering.engine import ensure_index
+from bot.corpus.catalog import Catalog
+from bot.index.embeddings import Embedder
+from bot.index.files import MANIFEST
+from bot.index.passage_index import VECTORS_FILE, PassageIndex
 from bot.settings import Settings
 from tests.conftest import CORPUS_DIR, SLUG, make_settings
 
@@ -150,7 +150,7 @@ def test_unwritable_index_dir_serves_from_memory(tmp_path: Path, corpus_copy: Pa
 
 
 def test_exact_top_k_matches_full_sort() -> None:
-    from bot.vector_index import VectorIndex
+    from bot.index.vectors import VectorIndex
 
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(500, 16)).astype(np.float32)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.retrieval.language import question_language
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.engine import Engine
-from bot.lexical import LexicalIndex, build_stopwords, normalise_numbers, tokenize
+from bot.answering.engine import Engine
+from bot.index.lexical import LexicalIndex, build_stopwords, normalise_numbers, tokenize
 from bot.retrieval import lexical_document
 from tests.sample_questions import SAMPLE_QUESTIONS
 
@@ -49,7 +49,7 @@ def test_save_load_roundtrip_and_damage(tmp_path: Path) -> None:
 
 def test_query_path_does_not_import_bm25s_or_scipy(tmp_path: Path) -> None:
     LexicalIndex.build(["Maduro proposed a fleet", "Arce warned"]).save(tmp_path)
-    code = (f"import sys; from bot.lexical import LexicalIndex; i = LexicalIndex.load(__import__('pathlib').Path("
+    code = (f"import sys; from bot.index.lexical import LexicalIndex; i = LexicalIndex.load(__import__('pathlib').Path("
             f"{str(tmp_path)!r})); print(i.scores('fleet').argmax(), 'bm25s' in sys.modules, 'scipy' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.split() == ["0", "False", "False"]

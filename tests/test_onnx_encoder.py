@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bot.onnx_encoder import (
+from bot.index.onnx_encoder import (
     META_FILE,
     MODEL_FILE,
     TOKENIZER_FILE,
@@ -170,7 +170,7 @@ def test_query_path_does_not_import_torch(onnx_dir: Path) -> None:
     code = textwrap.dedent(
         f"""
         import json, sys
-        from bot.onnx_encoder import OnnxEmbedder
+        from bot.index.onnx_encoder import OnnxEmbedder
         vectors = OnnxEmbedder({str(onnx_dir)!r}).encode(["Who spoke at the summit?", "¿Quién habló?"])
         assert vectors.shape == (2, 384), vectors.shape
         heavy = ("torch", "sentence_transformers", "transformers")

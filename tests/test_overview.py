@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.answering.engine import Engine
+from bot.answering.overview import overview_kind
 from bot.discord_app import render
-from bot.engine import Engine
 from bot.i18n import texts
-from bot.overview import overview_kind
 
 EVENT = ["XII Extraordinary Summit of Example-Org"]
 

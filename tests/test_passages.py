@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.catalog import Catalog
-from bot.corpus import load_corpus
-from bot.embeddings import resolve_model
-from bot.index import split_sentences
-from bot.passages import PHOTO_PREFIX, context_texts, corpus_passages, sentence_spans
+from bot.corpus.articles import load_corpus
+from bot.corpus.catalog import Catalog
+from bot.corpus.passages import PHOTO_PREFIX, context_texts, corpus_passages, sentence_spans
+from bot.index.embeddings import resolve_model
+from bot.index.passage_index import split_sentences
 from bot.retrieval import lexical_document
 from bot.settings import BUNDLED_MODEL
 from tests.conftest import CORPUS_DIR, SLUG

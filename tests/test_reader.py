@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
-from bot.passages import Passage
+from bot.answering.engine import Engine
+from bot.corpus.passages import Passage
 from bot.retrieval.reader import MODEL_FILE, READER_DIR, Reader, ReaderError, reader_text, reader_texts, verify
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.engine import Engine
+from bot.answering.question import is_greeting
 from bot.discord_app import render
-from bot.engine import Engine
 from bot.i18n import texts
-from bot.question import is_greeting
 
 BLIND_DEV = Path(__file__).parents[1] / "eval" / "blind_dev.jsonl"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.report import CONFIDENCES, parse_since
 from bot.settings import Settings
 from bot.store import QuestionRecord, Store, utcnow

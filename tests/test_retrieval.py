@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from bot.answering.engine import Engine
+from bot.answering.question import QuestionError
 from bot.cli import main
-from bot.engine import Engine
-from bot.question import QuestionError
 from bot.settings import Settings
 from tests.conftest import SLUG
 from tests.sample_questions import SAMPLE_QUESTIONS

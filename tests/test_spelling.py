@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
+from bot.index.wordfreqs import WordFrequencies
 from bot.retrieval.normalise import Speller, edit_distance
-from bot.wordfreqs import WordFrequencies
 
 ENGLISH = WordFrequencies({"article": 5.2, "meeting": 5.3, "found": 5.5, "world": 6.0, "the": 7.7, "navy": 4.6,
                            "miles": 4.9})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.retrieval.translate import MachineTranslator, apertium_pipeline
 
 needs_apertium = pytest.mark.skipif(apertium_pipeline() is None,

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m training.pairs            # writes training/build/pairs.jsonl and its summary
 
-Every report is cut into passages by the bot's own code (`bot.passages`) and read as the bot reads them
+Every report is cut into passages by the bot's own code (`bot.corpus.passages`) and read as the bot reads them
 (`bot.retrieval.reader.reader_text`). Each question becomes (question, passage, label) pairs:
 - an answerable question: label 1 with each passage its evidence lies in; label 0 with the report's
   passages most like it that do not answer (hard negatives, by the query model's cosine) and one other;
@@ -31,9 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.corpus import load_article
-from bot.embeddings import BUNDLED_MODEL, resolve_model
-from bot.passages import Passage, article_passages
+from bot.corpus.articles import load_article
+from bot.corpus.passages import Passage, article_passages
+from bot.index.embeddings import BUNDLED_MODEL, resolve_model
 from bot.retrieval.reader import reader_texts
 from bot.retrieval.translate import Translator
 

@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from bot.atomic import atomic_directory
-from bot.embeddings import BUNDLED_MODEL, resolve_model
-from bot.index_store import sha256_file
+from bot.index.embeddings import BUNDLED_MODEL, resolve_model
+from bot.index.files import sha256_file
 from bot.retrieval import reader as runtime
 from training.pairs import BUILD
 

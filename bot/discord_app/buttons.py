@@ -23,11 +23,11 @@ from typing import Any, ClassVar
 import discord
 from discord import ui
 
-from bot.answer import Answer, Citation
-from bot.catalog import passage_ref
-from bot.framing import ENGLISH
+from bot.answering.answer import Answer, Citation
+from bot.answering.framing import ENGLISH
+from bot.answering.question import QuestionError
+from bot.corpus.catalog import passage_ref
 from bot.i18n import N_, Texts
-from bot.question import QuestionError
 from bot.store import StoreError, VoteCounts
 
 from . import render

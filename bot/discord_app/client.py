@@ -15,9 +15,9 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from bot.answer import Answer, Citation
-from bot.engine import Engine
-from bot.followup import Turn
+from bot.answering.answer import Answer, Citation
+from bot.answering.engine import Engine
+from bot.answering.followup import Turn
 from bot.settings import Settings
 from bot.store import QuestionRecord, Store
 

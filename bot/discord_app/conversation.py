@@ -9,7 +9,7 @@ from typing import Any
 
 import discord
 
-from bot.followup import Turn
+from bot.answering.followup import Turn
 
 from .custom_ids import answer_ref
 from .render import asked_in

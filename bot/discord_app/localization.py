@@ -16,8 +16,8 @@ import discord
 from discord import app_commands
 
 from bot.i18n import DEFAULT, Lang, Texts, language_of, texts
+from bot.index.wordfreqs import WordFrequencies
 from bot.retrieval.language import question_language
-from bot.wordfreqs import WordFrequencies
 
 # Discord locales per language; every one of them gets the same catalog.
 DISCORD_LOCALES: dict[discord.Locale, Lang] = {

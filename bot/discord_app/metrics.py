@@ -19,7 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
-    from bot.engine import Engine
+    from bot.answering.engine import Engine
 
 CONFIDENCES = ("high", "medium", "none")
 # Answer latency, seconds: from a few ms (warm, idle) to queueing behind the answer slots under load.

@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 
 import discord
 
-from bot.answer import Answer, ArticleRef, Citation
-from bot.framing import ENGLISH, MAYBE, VERBATIM, citation_label, office_and_country, refusal_notes
+from bot.answering.answer import Answer, ArticleRef, Citation
+from bot.answering.framing import ENGLISH, MAYBE, VERBATIM, citation_label, office_and_country, refusal_notes
+from bot.corpus.passages import PHOTO_PREFIX
 from bot.i18n import LANGUAGES, N_, Texts, texts
-from bot.passages import PHOTO_PREFIX
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096

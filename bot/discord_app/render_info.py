@@ -7,12 +7,12 @@ from collections.abc import Callable, Sequence
 
 import discord
 
-from bot.answer import ArticleRef, Citation
-from bot.catalog import Source, Speaker
-from bot.engine import IndexInfo
-from bot.framing import ENGLISH, MAYBE, VERBATIM, office_and_country, person_line, section_name
+from bot.answering.answer import ArticleRef, Citation
+from bot.answering.engine import IndexInfo
+from bot.answering.framing import ENGLISH, MAYBE, VERBATIM, office_and_country, person_line, section_name
+from bot.corpus.catalog import Source, Speaker
+from bot.corpus.passages import Passage
 from bot.i18n import N_, Texts
-from bot.passages import Passage
 
 from .render import (
     ANSWER_COLOUR,

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Set
 
 import discord
 
-from bot.framing import ENGLISH
+from bot.answering.framing import ENGLISH
 from bot.i18n import N_, Texts
 
 from .channels import interaction_public

@@ -22,7 +22,7 @@ from bot.errors import describe
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.engine import Engine
+    from bot.answering.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ def run_bot(settings: Settings, force_sync: bool = False, **options: Any) -> int
         return EXIT_USAGE
     configure_logging(settings, token)
 
-    from bot.engine import Engine  # heavy: numpy, the model
+    from bot.answering.engine import Engine  # heavy: numpy, the model
 
     try:  # before connecting: a broken corpus or index must not leave a half-working bot online
         engine = Engine.open(settings, progress=sys.stderr.isatty())

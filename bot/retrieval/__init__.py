@@ -7,7 +7,7 @@ A question's way through, one module a step (`pipeline.Retriever.retrieve` calls
    `translate`: its English translation (Apertium, when installed), searched with it;
 3. candidates (`pipeline.Retriever._candidates`): every passage of a small corpus, else the
    approximate index's nearest and BM25's best;
-4. signals: dense cosines (passage, sentences, context), BM25 (`bot.lexical`), the kind of answer
+4. signals: dense cosines (passage, sentences, context), BM25 (`bot.index.lexical`), the kind of answer
    asked for (`answer_kinds`), the question's words and names the corpus never uses (`vocabulary`);
 5. fuse: cosine + weight × BM25/max + a bonus for passages holding the wanted kind of answer;
 6. decide (`decide`): high / medium / none from the calibrated model in `decision.json`;

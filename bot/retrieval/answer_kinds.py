@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bot.catalog import Speaker
-from bot.passages import Passage
+from bot.corpus.catalog import Speaker
+from bot.corpus.passages import Passage
 
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
            "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre")

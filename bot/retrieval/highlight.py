@@ -10,7 +10,7 @@ the question's *focus*, the thing its wh-phrase asks for, found in the best sent
 3. a kind of answer (`bot.retrieval.answer_kinds`): a date, a year, a sum, a count, an acronym spelled out →
    that phrase ("Monday, February 3", "USD 10 million", "more than 30,000 migrants");
 4. the photo: "What does the photo show?" → the caption line of an article's details (no sentence of its
-   own, see `bot.passages.PHOTO_PREFIX`).
+   own, see `bot.corpus.passages.PHOTO_PREFIX`).
 
 The most specific focus the passage holds wins (in that order), and it must tell more than the
 question (a bare "countries" for "which countries" is no answer). A question without a focus, or a
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.passages import PHOTO_PREFIX
+from bot.corpus.passages import PHOTO_PREFIX
 from bot.retrieval.answer_kinds import wanted_types
 
 Span = tuple[int, int]
@@ -165,7 +165,7 @@ _CONNECTOR_BEFORE_RE = re.compile(r"(?:^|(?<=\s))(?:of|for|the|and|de|del|y|[-�
 _PROPER_AFTER_RE = re.compile(  # "Community of Latin American and Caribbean States", "Alliance for the Peoples of…"
     r"(?:(?:[ \t]+(?:of|for|and|the|de|del|y|[-–—])){1,2}(?:[ \t]+[A-Z][\w’'-]*)+)+")
 _ACRONYM_AFTER_RE = re.compile(r"[ \t]+\([A-Z][A-Z0-9-]+\)")
-_AUTHOR_LINE_RE = re.compile(r"^Author:[ \t]*(.+?)[ \t]*$", re.MULTILINE)  # see `bot.passages.metadata_text`
+_AUTHOR_LINE_RE = re.compile(r"^Author:[ \t]*(.+?)[ \t]*$", re.MULTILINE)  # see `bot.corpus.passages.metadata_text`
 
 
 def _extend_left(text: str, start: int, *, connectors: bool = False) -> int:

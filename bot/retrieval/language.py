@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.corpus import fold
-from bot.wordfreqs import Language, WordFrequencies
+from bot.corpus.articles import fold
+from bot.index.wordfreqs import Language, WordFrequencies
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
 # Spanish function words and marks: the fallback counts a question with two or more as Spanish.

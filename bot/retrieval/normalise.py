@@ -13,8 +13,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from bot.corpus import fold
-from bot.wordfreqs import WordFrequencies
+from bot.corpus.articles import fold
+from bot.index.wordfreqs import WordFrequencies
 
 _WORD_RE = re.compile(r"[^\W\d_]{4,}")
 MAX_VOCABULARY = 50_000  # the most frequent corpus words kept for repair; bounds memory on huge corpora

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.ann import DEFAULT_ANN_THRESHOLD
-from bot.catalog import Speaker
-from bot.corpus import Term, fold
-from bot.index import PassageIndex
-from bot.lexical import LexicalIndex
-from bot.passages import PHOTO_PREFIX, Passage, embedded_text
+from bot.corpus.articles import Term, fold
+from bot.corpus.catalog import Speaker
+from bot.corpus.passages import PHOTO_PREFIX, Passage, embedded_text
+from bot.index.ann import DEFAULT_ANN_THRESHOLD
+from bot.index.lexical import LexicalIndex
+from bot.index.passage_index import PassageIndex
 from bot.retrieval.answer_kinds import DECISIVE_TYPES, POSITION_TYPES, passages_holding, wanted_types
 from bot.retrieval.decide import Signals
 from bot.retrieval.highlight import Focus, Highlighter, asks_about_photo, question_focus

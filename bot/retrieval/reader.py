@@ -26,8 +26,8 @@ import numpy as np
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
-from bot.index_store import sha256_file
-from bot.passages import Passage, embedded_text, leans_on_previous
+from bot.corpus.passages import Passage, embedded_text, leans_on_previous
+from bot.index.files import sha256_file
 
 READER_DIR = Path(__file__).resolve().parent.parent / "models" / "reader"
 MANIFEST_FILE = "manifest.json"
@@ -42,7 +42,7 @@ class ReaderError(RuntimeError):
 
 def reader_text(passage: Passage, previous: Passage | None = None, *, photo: bool = False) -> str:
     """What the reader reads of `passage`: heading, then text (after the paragraph it leans on, if any); the
-    details' photo caption only for a question about the photo (`photo`; see `bot.passages.PHOTO_PREFIX`)."""
+    details' photo caption only for a question about the photo (`photo`; see `bot.corpus.passages.PHOTO_PREFIX`)."""
     body = passage.text if photo else embedded_text(passage)
     if (previous is not None and previous.article == passage.article and previous.kind == "paragraph"
             and leans_on_previous(passage)):

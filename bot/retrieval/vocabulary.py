@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.corpus import fold
+from bot.corpus.articles import fold
 
 _WORD_RE = re.compile(r"[^\W_][\w'’.-]*")
 

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.question import clean_question
+from bot.answering.question import clean_question
 from bot.retrieval.decide import LIKENESS_MODEL_FILE, MODEL_FILE, DecisionModel, Logistic, Signals
 from bot.settings import PROJECT_ROOT
 from bot.tools.evaluation import DEPTH, Question, load_questions
 
 if TYPE_CHECKING:
-    from bot.engine import Engine
+    from bot.answering.engine import Engine
 
 DEFAULT_SETS = ("eval/dev_questions.jsonl", "eval/blind_dev.jsonl")
 LIKENESS_FEATURES = ("dense_top", "dense_margin", "lexical_top", "unknown_share", "foreign_names", "spanish",

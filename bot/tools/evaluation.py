@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bot.answer import Answer
+from bot.answering.answer import Answer
 from bot.errors import InputFileError
 
 DEPTH = 5  # passages retrieved per question: MRR@5 needs five

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answer import Answer
-from bot.engine import Engine
-from bot.followup import Turn
+from bot.answering.answer import Answer
+from bot.answering.engine import Engine
+from bot.answering.followup import Turn
 
 MODES = ("context", "no context", "naive")
 

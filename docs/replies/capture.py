@@ -79,7 +79,7 @@ def dumps(data: object) -> str:
 
 async def capture(work: Path) -> dict[str, dict[str, Any]]:
     """Start the fake Discord and the real bot, ask each example; {name: first payload sent}."""
-    from bot.engine import Engine
+    from bot.answering.engine import Engine
     from tests.conftest import make_settings
     from tests.discord_app.helpers import connected_bot, run_command
     from tests.fake_discord import CHANNEL_ID, FakeDiscord

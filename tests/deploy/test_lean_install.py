@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.settings import PROJECT_ROOT, Settings
 from tests.conftest import CORPUS_DIR
 from tests.discord_app.helpers import bot_process, only_embed, quote_of, shown_text

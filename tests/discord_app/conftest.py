@@ -14,8 +14,8 @@ import pytest
 import pytest_asyncio
 from discord import app_commands
 
+from bot.answering.engine import Engine
 from bot.discord_app.client import SummitBot
-from bot.engine import Engine
 from bot.settings import Settings
 from tests.conftest import make_settings
 from tests.fake_discord import CHANNEL_ID, FakeDiscord

@@ -16,8 +16,8 @@ from typing import Any
 
 from discord import app_commands
 
+from bot.answering.engine import Engine
 from bot.discord_app.client import SummitBot
-from bot.engine import Engine
 from bot.settings import Settings
 from tests.conftest import CORPUS_DIR
 from tests.fake_discord import FakeDiscord, InteractionState, RecordedRequest, running_bot

@@ -7,7 +7,7 @@ import discord
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.answer import Answer
+from bot.answering.answer import Answer
 from bot.discord_app import render
 from bot.i18n import LANGUAGES, texts
 

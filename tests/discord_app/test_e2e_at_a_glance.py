@@ -11,9 +11,9 @@ from pathlib import Path
 import discord
 import pytest
 
+from bot.answering.engine import Engine
 from bot.discord_app import render
 from bot.discord_app.client import SummitBot
-from bot.engine import Engine
 from bot.i18n import texts
 from tests.fake_discord import FakeDiscord
 

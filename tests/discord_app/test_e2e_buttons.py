@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bot.catalog import passage_ref
+from bot.answering.engine import Engine
+from bot.corpus.catalog import passage_ref
 from bot.discord_app import buttons, render
 from bot.discord_app.client import SummitBot
-from bot.engine import Engine
 from bot.store import votes
 from tests.fake_discord import ADMIN_USER_ID, CHANNEL_ID, EPHEMERAL, FakeDiscord, InteractionState
 

@@ -8,11 +8,11 @@ from typing import Any
 import discord
 import pytest
 
-from bot.catalog import passage_ref
+from bot.answering.engine import Engine
+from bot.answering.framing import VERBATIM
+from bot.corpus.catalog import passage_ref
 from bot.discord_app import buttons, render
 from bot.discord_app.client import SummitBot
-from bot.engine import Engine
-from bot.framing import VERBATIM
 from bot.i18n import texts
 from tests.fake_discord import BOT_USER_ID, FakeDiscord, InteractionState
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from bot.answering.engine import Engine
 from bot.discord_app import render, replies
 from bot.discord_app.client import SummitBot
-from bot.engine import Engine
 from bot.settings import Settings
 from tests.fake_discord import ADMIN_USER_ID, FakeDiscord
 

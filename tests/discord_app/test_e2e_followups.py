@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from bot.answering.engine import Engine
+from bot.answering.followup import Turn
 from bot.discord_app import replies
 from bot.discord_app.client import SummitBot
-from bot.engine import Engine
-from bot.followup import Turn
 from bot.store import questions
 from tests.fake_discord import BOT_USER_ID, CHANNEL_ID, FakeDiscord
 

@@ -12,10 +12,10 @@ from typing import Any
 import discord
 import pytest
 
+from bot.answering.engine import Engine
+from bot.answering.framing import VERBATIM
 from bot.discord_app import render
 from bot.discord_app.client import SummitBot
-from bot.engine import Engine
-from bot.framing import VERBATIM
 from bot.i18n import texts
 from tests.fake_discord import ADMIN_USER_ID, BOT_USER_ID, FakeDiscord, InteractionState
 

@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from bot.answering.engine import Engine
 from bot.discord_app import render, replies
 from bot.discord_app.client import SummitBot
-from bot.engine import Engine
 from bot.i18n import texts
 from tests.fake_discord import BOT_USER_ID, CHANNEL_ID, FakeDiscord
 

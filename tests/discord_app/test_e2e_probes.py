@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from bot.answering.engine import Engine
 from bot.discord_app import buttons
 from bot.discord_app.client import SummitBot
 from bot.discord_app.cogs import stats
 from bot.discord_app.replies import RESTARTING, error_text
-from bot.engine import Engine
 from bot.settings import Settings
 from bot.store import DATABASE_FILE
 from tests.conftest import make_settings

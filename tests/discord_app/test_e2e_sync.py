@@ -7,9 +7,9 @@ from pathlib import Path
 import discord
 from discord import app_commands
 
+from bot.answering.engine import Engine
 from bot.discord_app.client import SummitBot
 from bot.discord_app.sync import STATE_FILE
-from bot.engine import Engine
 from bot.settings import Settings
 from tests.conftest import make_settings
 from tests.fake_discord import APPLICATION_ID, GUILD_ID, FakeDiscord, running_bot

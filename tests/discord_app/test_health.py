@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.answering.engine import Engine
 from bot.discord_app.client import SummitBot, component_kind
-from bot.engine import Engine
 from bot.settings import Settings
 from tests.conftest import make_settings
 from tests.fake_discord import FakeDiscord, running_bot

@@ -8,10 +8,10 @@ import discord
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.answer import Answer, ArticleRef, Citation, Confidence
+from bot.answering.answer import Answer, ArticleRef, Citation, Confidence
+from bot.answering.engine import Engine
+from bot.corpus.passages import Passage
 from bot.discord_app import render
-from bot.engine import Engine
-from bot.passages import Passage
 
 from .helpers import bold_parts, citation_of, quote_of, shown_text
 

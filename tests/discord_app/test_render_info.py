@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import Catalog
+from bot.answering.engine import IndexInfo
+from bot.corpus.catalog import Catalog
+from bot.corpus.passages import Passage
 from bot.discord_app import render, render_info
-from bot.engine import IndexInfo
-from bot.passages import Passage
 from tests.conftest import make_settings
 
 from .helpers import citation_of, quote_of, shown_text

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.answer import Answer
+from bot.answering.answer import Answer
+from bot.answering.engine import Engine
+from bot.answering.framing import MAYBE, VERBATIM
 from bot.discord_app import render, render_info, replies
-from bot.engine import Engine
-from bot.framing import MAYBE, VERBATIM
 from bot.i18n import LANGUAGES, Texts, texts
 
 from .helpers import citation_of, quote_of, shown_text

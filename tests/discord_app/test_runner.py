@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.engine import Engine
 from bot.discord_app.runner import REDACTED, RedactSecret, run_bot, serve
-from bot.engine import Engine
 from bot.settings import Settings
 from tests.conftest import make_settings
 from tests.fake_discord import GUILD_ID, FakeDiscord, patch_discord

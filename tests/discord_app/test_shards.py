@@ -12,7 +12,7 @@ import aiohttp
 import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.settings import Settings
 from tests.fake_discord import APPLICATION_ID, GUILD_ID, FakeDiscord
 from tests.postgres import Cluster

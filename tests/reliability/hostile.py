@@ -18,10 +18,10 @@ import discord
 from discord.http import handle_message_parameters
 from hypothesis import strategies as st
 
+from bot.answering.engine import Engine
+from bot.answering.question import QuestionError
 from bot.discord_app import render
 from bot.discord_app.respond import NO_MENTIONS
-from bot.engine import Engine
-from bot.question import QuestionError
 from tests.discord_app.helpers import shown_text
 from tests.fake_discord import FormErrors
 from tests.fake_discord.limits import is_empty_message, validate_message

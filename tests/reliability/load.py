@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal
 
+from bot.answering.engine import Engine
 from bot.discord_app.client import SummitBot
-from bot.engine import Engine
 from bot.settings import PROJECT_ROOT, Settings
 from bot.tools.evaluation import load_questions
 from tests.discord_app.helpers import connected_bot

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import CorpusError
-from bot.engine import Engine
+from bot.answering.engine import Engine
+from bot.corpus.articles import CorpusError
 from tests.conftest import CORPUS_DIR
 from tests.discord_app.helpers import run_command, shown_text
 from tests.fake_discord import ADMIN_ROLE_ID, ADMIN_USER_ID, GUILD_ID, FakeDiscord

@@ -7,8 +7,8 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from bot.answering.engine import Engine
 from bot.discord_app import buttons
-from bot.engine import Engine
 from bot.settings import Settings
 from bot.store import DATABASE_FILE
 from tests.conftest import CORPUS_DIR, SLUG

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot.catalog import Catalog
+from bot.answering.engine import Engine, index_key
+from bot.corpus.catalog import Catalog
 from bot.discord_app.runner import run_bot
-from bot.engine import Engine, index_key
-from bot.index import VECTORS_FILE, PassageIndex
+from bot.index.passage_index import VECTORS_FILE, PassageIndex
 from bot.settings import Settings
 from tests.conftest import CORPUS_DIR, make_settings
 from tests.discord_app.helpers import bot_process, clean_env, only_embed, run_cli

@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.settings import Settings
 from tests.discord_app.helpers import ask_by_message, run_command
 from tests.fake_discord import ADMIN_USER_ID, BOT_USER_ID, FakeDiscord, InteractionState

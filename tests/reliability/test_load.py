@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
 from bot.settings import Settings
 
 from .conftest import ASKS, MENTIONS, USERS, WINDOW, assert_healthy, bot_settings

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from bot.answering.engine import Engine
 from bot.discord_app.runner import serve
-from bot.engine import Engine
 from bot.settings import PROJECT_ROOT, Settings
 from tests.discord_app.helpers import ask_by_message, run_command
 from tests.fake_discord import BOT_USER_ID, FakeDiscord, patch_discord

@@ -8,8 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.answering.question import QuestionError, clean_question, is_greeting
 from bot.i18n import Texts
-from bot.question import QuestionError, clean_question, is_greeting
 
 from ..buttons import answer_view
 from ..channels import interaction_public

@@ -8,9 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.framing import ENGLISH
+from bot.answering.framing import ENGLISH
+from bot.answering.question import QuestionError
 from bot.i18n import N_, Texts
-from bot.question import QuestionError
 
 from ..client import SummitBot, as_summit_bot
 from ..localization import interaction_texts

@@ -6,9 +6,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalog import Catalog, Speaker
-from bot.corpus import fold
-from bot.framing import person_line
+from bot.answering.framing import person_line
+from bot.corpus.articles import fold
+from bot.corpus.catalog import Catalog, Speaker
 
 from ..client import SummitBot, as_summit_bot
 from ..localization import interaction_texts, loc

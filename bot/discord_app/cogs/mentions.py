@@ -16,7 +16,7 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from bot.question import QuestionError, clean_question, is_greeting
+from bot.answering.question import QuestionError, clean_question, is_greeting
 
 from ..buttons import answer_view
 from ..channels import message_public

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.framing import ENGLISH
+from bot.answering.framing import ENGLISH
 from bot.i18n import N_, Texts
 from bot.report import CONFIDENCES, Group, Report, build_report
 from bot.store import READ_TIMEOUT, StoreError, utcnow

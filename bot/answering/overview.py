@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from bot.answer import Answer, ArticleRef, Citation, OverviewKind
-from bot.catalog import Catalog
-from bot.corpus import Article, Person, fold
-from bot.passages import Passage
+from bot.answering.answer import Answer, ArticleRef, Citation, OverviewKind
+from bot.corpus.articles import Article, Person, fold
+from bot.corpus.catalog import Catalog
+from bot.corpus.passages import Passage
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
 

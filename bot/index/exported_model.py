@@ -12,14 +12,14 @@ import json
 import logging
 from pathlib import Path
 
-from bot.embeddings import ModelSpec
+from bot.index.embeddings import ModelSpec
 
 log = logging.getLogger(__name__)
 
 ONNX_FOLDER = "onnx"
-_MANIFEST = "manifest.json"  # bot.index_store.MANIFEST (not imported: the index floor is above this one)
-_META = "onnx_meta.json"  # bot.onnx_encoder.META_FILE
-_TOKENIZER = "tokenizer.json"  # bot.onnx_encoder.TOKENIZER_FILE
+_MANIFEST = "manifest.json"  # bot.index.files.MANIFEST (not imported: the index floor is above this one)
+_META = "onnx_meta.json"  # bot.index.onnx_encoder.META_FILE
+_TOKENIZER = "tokenizer.json"  # bot.index.onnx_encoder.TOKENIZER_FILE
 
 
 def onnx_folder(index_dir: Path, model_fingerprint: str) -> Path:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.corpus import Article, Person
-from bot.passages import Passage
+from bot.corpus.articles import Article, Person
+from bot.corpus.passages import Passage
 from bot.retrieval import Hit
 from bot.retrieval.decide import CONFIDENCES, Confidence
 
 __all__ = ["CONFIDENCES", "Answer", "ArticleRef", "Citation", "Confidence", "OverviewKind", "build_answer"]
 
-OverviewKind = Literal["participants", "summary"]  # what a question about the whole event asks (`bot.overview`)
+# What a question about the whole event asks (`bot.answering.overview`).
+OverviewKind = Literal["participants", "summary"]
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class Answer:
     # `overview == "participants"`, every leader, each cited by the citation of the same position.
     leaders: tuple[Person, ...] = ()
     # A question about the whole event ("who spoke?", "a summary"), answered from the corpus's structure
-    # (`bot.overview`): its citations are chosen, not ranked, and carry no similarity.
+    # (`bot.answering.overview`): its citations are chosen, not ranked, and carry no similarity.
     overview: OverviewKind | None = None
 
     @property

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-from bot.catalog import Catalog, Speaker
-from bot.corpus import fold
+from bot.corpus.articles import fold
+from bot.corpus.catalog import Catalog, Speaker
 
 How = Literal["alone", "swap", "person", "topic"]
 

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from bot.corpus import Article
-from bot.passages import Passage
+from bot.corpus.articles import Article
+from bot.corpus.passages import Passage
 from bot.retrieval import Hit, Retriever
 from bot.retrieval.answer_kinds import POSITION_TYPES, wanted_types
 from bot.retrieval.highlight import question_focus

@@ -11,20 +11,20 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answer import Answer, Citation, build_answer, cite
+from bot.answering.answer import Answer, Citation, build_answer, cite
+from bot.answering.every_article import cite_every_article, stable_order
+from bot.answering.followup import FollowUps, Turn
+from bot.answering.overview import event_names, overview_answer, overview_kind
+from bot.answering.question import asks_about_people, clean_question
 from bot.atomic import sweep_leftovers
-from bot.catalog import Catalog
-from bot.corpus import Article
-from bot.embedding_cache import EmbeddingCache
-from bot.embeddings import Embedder, EmbeddingError, SentenceTransformerEmbedder
-from bot.every_article import cite_every_article, stable_order
-from bot.exported_model import onnx_folder
+from bot.corpus.articles import Article
+from bot.corpus.catalog import Catalog
 from bot.extras import require_index_tools
-from bot.followup import FollowUps, Turn
-from bot.index import BuildReport, PassageIndex, build_index
-from bot.index_store import IndexKey, IndexUnusable
-from bot.overview import event_names, overview_answer, overview_kind
-from bot.question import asks_about_people, clean_question
+from bot.index.embedding_cache import EmbeddingCache
+from bot.index.embeddings import Embedder, EmbeddingError, SentenceTransformerEmbedder
+from bot.index.exported_model import onnx_folder
+from bot.index.files import IndexKey, IndexUnusable
+from bot.index.passage_index import BuildReport, PassageIndex, build_index
 from bot.retrieval import LEXICAL_VERSION, RetrievalConfig, Retriever, lexical_document
 from bot.retrieval.decide import LIKENESS_MODEL_FILE, MODEL_FILE, DecisionModel
 from bot.retrieval.reader import Reader
@@ -145,7 +145,7 @@ class Engine:
         """Answer `question` with cited passages; raises `QuestionError` for unusable input.
 
         With `previous` (the exchange it follows up), the question is read in that context
-        (`bot.followup`), and the answer's `searched_for` says what was searched.
+        (`bot.answering.followup`), and the answer's `searched_for` says what was searched.
         """
         cleaned = clean_question(question, max_chars=self.settings.max_question_chars)
         state = self._state  # one snapshot throughout, whatever a concurrent `reload` does
@@ -241,7 +241,7 @@ def export_query_model(settings: Settings, catalog: Catalog, *, force: bool = Fa
 
     Leftovers of exports that were killed midway are removed first.
     """
-    from bot.onnx_encoder import OnnxExportError, OnnxUnavailable, export_onnx, verify_export
+    from bot.index.onnx_encoder import OnnxExportError, OnnxUnavailable, export_onnx, verify_export
 
     target = onnx_dir(settings, catalog)
     sweep_leftovers(target.parent)
@@ -266,7 +266,7 @@ def query_encoder(settings: Settings, catalog: Catalog) -> Embedder:
 
     The ONNX path imports neither torch nor sentence-transformers (seconds saved per start).
     """
-    from bot.onnx_encoder import OnnxEmbedder, OnnxUnavailable
+    from bot.index.onnx_encoder import OnnxEmbedder, OnnxUnavailable
 
     if settings.query_backend == "sentence-transformers":
         return SentenceTransformerEmbedder(catalog.model)

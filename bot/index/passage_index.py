@@ -12,11 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.ann import DEFAULT_ANN_THRESHOLD, AnnIndexError, AnnUnavailable, ApproximateIndex, choose_search_backend
 from bot.atomic import atomic_directory
-from bot.embedding_cache import EmbeddingCache
-from bot.embeddings import Embedder
-from bot.index_store import (
+from bot.corpus.passages import PHOTO_PREFIX, Passage, context_texts, sentence_spans
+from bot.index.ann import DEFAULT_ANN_THRESHOLD, AnnIndexError, AnnUnavailable, ApproximateIndex, choose_search_backend
+from bot.index.embedding_cache import EmbeddingCache
+from bot.index.embeddings import Embedder
+from bot.index.files import (
     IndexKey,
     IndexUnusable,
     Manifest,
@@ -24,10 +25,9 @@ from bot.index_store import (
     read_manifest,
     verify_files,
 )
-from bot.lexical import LexicalIndex
-from bot.passages import PHOTO_PREFIX, Passage, context_texts, sentence_spans
-from bot.vector_index import VectorIndex
-from bot.wordfreqs import WordFrequencies
+from bot.index.lexical import LexicalIndex
+from bot.index.vectors import VectorIndex
+from bot.index.wordfreqs import WordFrequencies
 
 log = logging.getLogger(__name__)
 

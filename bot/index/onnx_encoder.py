@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bot.atomic import atomic_directory, write_json
-from bot.index_store import sha256_file
+from bot.index.files import sha256_file
 
 if TYPE_CHECKING:
     import onnxruntime

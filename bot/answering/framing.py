@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 from babel.lists import format_list
 
-from bot.answer import Answer, Citation
-from bot.corpus import Person
+from bot.answering.answer import Answer, Citation
+from bot.corpus.articles import Person
 from bot.i18n import N_, Texts, texts
 
 ENGLISH = texts("en")

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 
-from bot.corpus import Article, Corpus
+from bot.corpus.articles import Article, Corpus
 
 # Bump whenever the way passages are cut or numbered changes: the index is then rebuilt.
 CHUNKER_VERSION = "4"

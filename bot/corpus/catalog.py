@@ -7,9 +7,9 @@ import logging
 from dataclasses import dataclass
 from functools import cached_property
 
-from bot.corpus import Article, Corpus, Person, Term, fold, load_corpus
-from bot.embeddings import ModelSpec, resolve_model
-from bot.passages import CHUNKER_VERSION, Passage, corpus_passages
+from bot.corpus.articles import Article, Corpus, Person, Term, fold, load_corpus
+from bot.corpus.passages import CHUNKER_VERSION, Passage, corpus_passages
+from bot.index.embeddings import ModelSpec, resolve_model
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
