@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.answering.engine import Engine
-from bot.retrieval.answer_kinds import held_types, passages_holding, wanted_types
+from bot.retrieval.answer_kinds import TEXT_TYPES, held_types, passages_holding, wanted_types
+from bot.retrieval.phrases import kind_phrases
 from tests.conftest import SLUG
 
 
@@ -49,9 +50,18 @@ def test_wanted_types(question: str, wanted: set[str]) -> None:
     ("Maduro proposed a fleet", set()),
     ("the Peoples’ Trade Treaty (ALBA-TCP) met", {"expansion"}),
     ("the reactivation of the Community of Latin American and Caribbean States (CELAC)", {"expansion"}),
+    ("a pledge of GBP 5 million", {"money", "count"}),  # the sums the highlight knows are sums held
+    ("the millions of Latino workers who sustain it", {"count"}),
 ])
 def test_held_types(text: str, held: set[str]) -> None:
     assert held_types(text) == held
+
+
+def test_a_passage_holds_a_kind_exactly_where_the_highlight_finds_its_phrase(engine: Engine) -> None:
+    holds = passages_holding(engine.index.passages, engine.catalog.speakers)
+    for row, passage in enumerate(engine.index.passages):
+        for kind in TEXT_TYPES:
+            assert bool(holds[kind][row]) == bool(kind_phrases(passage.text, kind)), (passage.id, kind)
 
 
 def test_a_year_question_prefers_the_passage_with_the_year(engine: Engine) -> None:

@@ -4,7 +4,8 @@
 with a sum; "What does ALBA-TCP stand for?" the passage that spells the acronym out; "Who said…?"
 a passage where a leader speaks; "How does the article end?" its last paragraph. The retriever
 gives passages of the wanted kind a bonus, and refuses a question whose wanted kind no passage
-near the best match holds. The kinds found in the text are here; who speaks where and which
+near the best match holds. A passage holds a kind found in its text when that kind's phrase finder
+(`bot.retrieval.phrases`) finds a span in it, the span the highlight marks; who speaks where and which
 paragraph comes last are the retriever's to tell (`STRUCTURAL_TYPES`).
 """
 
@@ -17,9 +18,7 @@ import numpy as np
 
 from bot.corpus.catalog import Speaker
 from bot.corpus.passages import Passage
-
-_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
-           "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre")
+from bot.retrieval.phrases import PHRASE_KINDS, held_kinds
 
 # Question side, English and Spanish.
 _WANTS = {
@@ -65,26 +64,7 @@ POSITION_TYPES = frozenset({"first", "last"})  # questions about the article its
 # A "who said…" whose best passages name nobody can still be answered ("the Heads of State agreed…").
 DECISIVE_TYPES = frozenset({"time", "year", "money", "count"})
 
-# Passage side.
-_HOLDS = {
-    "time": re.compile(
-        rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b|\b\d{{1,2}}\s+(?:de\s+)?(?:{_MONTHS})\b"
-        r"|\b(?:hours?|days?|weeks?|months?|years?)\s+(?:before|after|ago|later|earlier)\b",  # "a few days before"
-        re.IGNORECASE,
-    ),
-    "year": re.compile(r"\b(?:1[89]\d\d|20\d\d)\b"),
-    "money": re.compile(r"[$€£]\s?\d|\b(?:USD|US\$|EUR|dollars?|euros?)\b", re.IGNORECASE),
-    # A quantity, not any digit: "30,000 migrants", "10 million", "two weeks" (the 3 of "February 3" is no count).
-    "count": re.compile(
-        r"\b\d{1,3}(?:,\d{3})+\b|\b\d+(?:\.\d+)?\s*(?:%|percent\b|hundred\b|thousand\b|million\b|billion\b)"
-        r"|\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?"
-        r"|thousands?|millions?|dozens?)\s+(?:of\s+)?[a-z]+s\b",
-        re.IGNORECASE,
-    ),
-    "expansion": re.compile(r"\([A-Z][A-Z0-9]+(?:[-–][A-Z0-9]+)*\)"),  # "… Trade Treaty (ALBA-TCP)"
-}
-
-TEXT_TYPES = tuple(_HOLDS)  # found in a passage's words; the others are STRUCTURAL_TYPES
+TEXT_TYPES = PHRASE_KINDS  # found in a passage's words (`bot.retrieval.phrases`); the others are STRUCTURAL_TYPES
 
 
 def wanted_types(question: str) -> frozenset[str]:
@@ -93,8 +73,9 @@ def wanted_types(question: str) -> frozenset[str]:
 
 
 def held_types(text: str) -> frozenset[str]:
-    """The kinds of answer a passage's `text` can give (structural kinds aside)."""
-    return frozenset(kind for kind, pattern in _HOLDS.items() if pattern.search(text))
+    """The kinds of answer a passage's `text` can give (structural kinds aside): those whose phrase finder finds a
+    span there, the span the highlight then marks."""
+    return held_kinds(text)
 
 
 def passages_holding(passages: Sequence[Passage], speakers: Sequence[Speaker]) -> dict[str, np.ndarray]:

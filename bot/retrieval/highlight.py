@@ -35,8 +35,7 @@ import numpy as np
 
 from bot.corpus.passages import PHOTO_PREFIX
 from bot.retrieval.answer_kinds import wanted_types
-
-Span = tuple[int, int]
+from bot.retrieval.phrases import PHRASE_KINDS, Span, extend_left, kind_phrases, merge_spans
 
 # -- the question's focus ------------------------------------------------------------------------
 
@@ -58,7 +57,6 @@ _PERSON_RE = re.compile(
     r"|\b(?:author|writer|journalist|reporter|autora?|escritora?|periodista)\b",
     re.IGNORECASE,
 )
-PHRASE_KINDS = ("expansion", "money", "count", "year", "time")  # the kinds with a phrase, most specific first
 
 
 @dataclass(frozen=True)
@@ -124,80 +122,15 @@ def _head_noun(words: str) -> str | None:
 
 # -- phrases in a passage ----------------------------------------------------------------------
 
-_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-          r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?")
-_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-_NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)"
-_MAGNITUDE = r"(?:hundred|thousand|million|billion|trillion)"
-_YEAR = r"\b(?:1[89]\d\d|20\d\d)\b"
-_DATE_RE = re.compile(
-    rf"\b(?:{_WEEKDAY},?\s+)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+{_YEAR})?"
-    rf"|\d{{1,2}}\s+{_MONTH}(?:\s+{_YEAR})?|{_MONTH}\s+{_YEAR})"
-)
-_RELATIVE_TIME_RE = re.compile(  # "a few hours after Trump took office": to the end of its clause
-    rf"\b(?:(?:only|just|about|some)\s+)?(?:a\s+few|a|several|{_NUMBER_WORDS}|\d+)\s+"
-    r"(?:hours?|days?|weeks?|months?|years?)\s+(?:before|after|ago|later|earlier)\b[^,;:.()“”\"\n]*",
-    re.IGNORECASE,
-)
-_PHRASES = {
-    "year": re.compile(_YEAR),
-    "money": re.compile(
-        rf"(?:\b(?:USD|US\$|EUR|GBP)|[$€£])\s?\d[\d,.]*\d?(?:\s+{_MAGNITUDE}\b)?"
-        rf"|\b\d[\d,.]*(?:\s+{_MAGNITUDE})?\s+(?:dollars|euros|pounds)\b",
-    ),
-    "count": re.compile(
-        rf"\b(?:(?:more than|over|about|around|nearly|almost|at least|up to|some)\s+)?"
-        rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?(?:\s*%|\s+percent\b|\s+{_MAGNITUDE}\b)"
-        rf"|(?:\d+|{_NUMBER_WORDS}|hundreds|thousands|millions|dozens)(?=\s+(?:of\s+)?(?:[A-Z][\w’'-]*\s+)?[a-z]+s\b))"
-        r"(?:\s+(?:of\s+)?(?:[A-Z][\w’'-]*\s+)?[a-z]+s\b)?",
-        re.IGNORECASE,
-    ),
-    "expansion": re.compile(r"\((?:[A-Z][A-Z0-9]+(?:[-–][A-Z0-9]+)*)\)"),
-}
-# A capitalised word ("ALBA-TCP", "Dominica’s", "St.") but not one that ends a sentence ("Washington.").
-_CAPITALISED_BEFORE_RE = re.compile(r"(?:^|(?<=\s))(?:[A-Z][\w’'-]*|[A-Z][a-z]{0,2}\.)[ \t]+$")
 # A noun phrase opened by a determiner, up to four words before the noun ("the ALBA-TCP", "an ALBA-TCP air and sea").
 _DETERMINED_BEFORE_RE = re.compile(
     r"(?:^|(?<=\s))(?:the|a|an|its|their|his|her|our|this|these|those)((?:[ \t]+[\w’'-]+){0,4})[ \t]+$", re.IGNORECASE
 )
 _NOT_INSIDE = frozenset("of by to for in on at with from that which who as than is are was were be".split())
-_CONNECTOR_BEFORE_RE = re.compile(r"(?:^|(?<=\s))(?:of|for|the|and|de|del|y|[-–—])[ \t]+$")
 _PROPER_AFTER_RE = re.compile(  # "Community of Latin American and Caribbean States", "Alliance for the Peoples of…"
     r"(?:(?:[ \t]+(?:of|for|and|the|de|del|y|[-–—])){1,2}(?:[ \t]+[A-Z][\w’'-]*)+)+")
 _ACRONYM_AFTER_RE = re.compile(r"[ \t]+\([A-Z][A-Z0-9-]+\)")
 _AUTHOR_LINE_RE = re.compile(r"^Author:[ \t]*(.+?)[ \t]*$", re.MULTILINE)  # see `bot.corpus.passages.metadata_text`
-
-
-def _extend_left(text: str, start: int, *, connectors: bool = False) -> int:
-    """`start` moved left over the capitalised words (and, if asked, connectors) written just before it."""
-    while True:
-        before = text[max(0, start - 60):start]
-        match = _CAPITALISED_BEFORE_RE.search(before) or (connectors and _CONNECTOR_BEFORE_RE.search(before))
-        if not match:
-            return start
-        start -= len(before) - match.start()
-
-
-def _trim_connectors(text: str, start: int, end: int) -> int:
-    """`start` moved past connectors and dashes the extension left at the front."""
-    while match := re.match(r"(?:of|for|the|and|de|del|y|[-–—])\s+", text[start:end]):
-        start += match.end()
-    return start
-
-
-def kind_phrases(text: str, kind: str) -> list[Span]:
-    """Where `text` gives an answer of `kind`: "Monday, February 3", "USD 10 million", "30,000 migrants"."""
-    if kind == "time":
-        return _merge([m.span() for m in _DATE_RE.finditer(text)] + [m.span() for m in _PHRASES["year"].finditer(text)]
-                      + [(m.start(), m.end() - (len(m.group()) - len(m.group().rstrip()))) for m in
-                         _RELATIVE_TIME_RE.finditer(text)])
-    if kind == "expansion":  # the capitalised name before "(ALBA-TCP)"
-        spans = []
-        for m in _PHRASES["expansion"].finditer(text):
-            start = _extend_left(text, m.start(), connectors=True)
-            spans.append((_trim_connectors(text, start, m.end()), m.end()))
-        return [s for s in spans if s[0] < s[1]]
-    return _merge([m.span() for m in _PHRASES[kind].finditer(text)])
 
 
 def noun_phrases(text: str, noun: str) -> list[Span]:
@@ -214,7 +147,7 @@ def noun_phrases(text: str, noun: str) -> list[Span]:
             line_end = text.find("\n", end)
             spans.append((start, len(text) if line_end < 0 else line_end))
             continue
-        named = _extend_left(text, start)
+        named = extend_left(text, start)
         before = text[max(0, named - 80):named]
         phrase = _DETERMINED_BEFORE_RE.search(before)  # "an ALBA-TCP air and sea fleet"
         if phrase and not _NOT_INSIDE.intersection(phrase.group(1).lower().split()):
@@ -225,7 +158,7 @@ def noun_phrases(text: str, noun: str) -> list[Span]:
         acronym = _ACRONYM_AFTER_RE.match(text, end)
         end = acronym.end() if acronym else end
         spans.append((named, end))
-    return _merge(spans)
+    return merge_spans(spans)
 
 
 def person_phrases(text: str, names: re.Pattern[str] | None) -> list[Span]:
@@ -233,18 +166,8 @@ def person_phrases(text: str, names: re.Pattern[str] | None) -> list[Span]:
     it ("Cuban President Miguel Díaz-Canel"), and the author on an article's details."""
     spans = [(m.start(1), m.end(1)) for m in _AUTHOR_LINE_RE.finditer(text)]
     if names is not None:
-        spans += [(_extend_left(text, m.start()), m.end()) for m in names.finditer(text)]
-    return _merge(spans)
-
-
-def _merge(spans: Iterable[Span]) -> list[Span]:
-    merged: list[Span] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+        spans += [(extend_left(text, m.start()), m.end()) for m in names.finditer(text)]
+    return merge_spans(spans)
 
 
 # -- choosing the highlight ----------------------------------------------------------------------
