@@ -162,7 +162,8 @@ class Engine:
         confidence = self.decision.confidence(found.signals)
         found_hits = [hit for hit in found.hits if hit.passage.id not in exclude][:k] if exclude else found.hits
         # "Who wrote the article?" with several articles: every article's details, not one by chance.
-        hits = cite_every_article(found_hits, state.retriever, found.query, stable_order(state.articles.values()), k)
+        reading = found.reading if found.reading is not None else state.retriever.read(found.query)
+        hits = cite_every_article(found_hits, state.retriever, reading, stable_order(state.articles.values()), k)
         answer = build_answer(cleaned, hits, state.articles, confidence, searched_for=found.query,
                               unmentioned=found.unmentioned)
         if not answer.answered and answer.unmentioned and asks_about_people(cleaned, answer.unmentioned):

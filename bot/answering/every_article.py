@@ -17,9 +17,8 @@ import numpy as np
 
 from bot.corpus.articles import Article
 from bot.corpus.passages import Passage
-from bot.retrieval import Hit, Retriever
-from bot.retrieval.answer_kinds import POSITION_TYPES, wanted_types
-from bot.retrieval.highlight import question_focus
+from bot.retrieval import Hit, Reading, Retriever
+from bot.retrieval.answer_kinds import POSITION_TYPES
 
 
 def stable_order(articles: Iterable[Article]) -> list[str]:
@@ -42,19 +41,21 @@ def counterparts(passages: Sequence[Passage], role: str) -> dict[str, int]:
     return rows
 
 
-def role_of(passage: Passage, passages: Sequence[Passage], question: str) -> str | None:
-    """"metadata", "first" or "last" when `passage` is about its article as a whole for `question`; else None."""
+def role_of(passage: Passage, passages: Sequence[Passage], wanted: frozenset[str]) -> str | None:
+    """"metadata", "first" or "last" when `passage` is about its article as a whole for a question wanting the
+    kinds `wanted`; else None."""
     if passage.kind == "metadata":
         return "metadata"
     for role in ("first", "last"):
-        if role in wanted_types(question) & POSITION_TYPES:
+        if role in wanted & POSITION_TYPES:
             row = counterparts(passages, role).get(passage.article)
             if row is not None and passages[row].id == passage.id:
                 return role
     return None
 
 
-def cite_every_article(hits: list[Hit], retriever: Retriever, question: str, order: Sequence[str], k: int) -> list[Hit]:
+def cite_every_article(hits: list[Hit], retriever: Retriever, reading: Reading, order: Sequence[str],
+                       k: int) -> list[Hit]:
     """`hits`, led by the same passage of every article when the best one is about its article as a whole.
 
     Articles the search did not reach are scored as it scores (best cosine of the passage or one of
@@ -63,7 +64,7 @@ def cite_every_article(hits: list[Hit], retriever: Retriever, question: str, ord
     if len(order) < 2 or not hits:
         return hits
     passages = retriever.index.passages
-    role = role_of(hits[0].passage, passages, question)
+    role = role_of(hits[0].passage, passages, reading.wanted)
     if role is None:
         return hits
     rows = counterparts(passages, role)
@@ -73,11 +74,9 @@ def cite_every_article(hits: list[Hit], retriever: Retriever, question: str, ord
         return hits
     missing = [row for row in wanted if passages[row].id not in found]
     if missing:
-        query = np.asarray(retriever.encode_query(question), dtype=np.float32)
-        focus = question_focus(question)
-        for row in missing:
-            found[passages[row].id] = Hit(passages[row], _score(retriever, row, query),
-                                          retriever.highlights(row, query, focus))
+        for row in missing:  # scored and highlighted with the vector and focus the search used
+            found[passages[row].id] = Hit(passages[row], _score(retriever, row, reading.vector),
+                                          retriever.highlights(row, reading.vector, reading.focus))
     every = [found[passages[row].id] for row in wanted]
     ids = {hit.passage.id for hit in every}
     rest = [hit for hit in hits if hit.passage.id not in ids]

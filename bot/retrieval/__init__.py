@@ -18,10 +18,12 @@ from bot.retrieval.pipeline import (
     LEXICAL_VERSION,
     Hit,
     QueryEncoder,
+    Reading,
     Retrieval,
     RetrievalConfig,
     Retriever,
     lexical_document,
 )
 
-__all__ = ["LEXICAL_VERSION", "Hit", "QueryEncoder", "Retrieval", "RetrievalConfig", "Retriever", "lexical_document"]
+__all__ = ["LEXICAL_VERSION", "Hit", "QueryEncoder", "Reading", "Retrieval", "RetrievalConfig", "Retriever",
+           "lexical_document"]

@@ -73,10 +73,10 @@ class Focus:
         return bool(self.nouns or self.person or self.kinds or self.photo)
 
 
-def question_focus(question: str) -> Focus:
-    """The focus of `question` (see the module docstring)."""
+def question_focus(question: str, wanted: frozenset[str] | None = None) -> Focus:
+    """The focus of `question` (see the module docstring); `wanted`: its `wanted_types`, when already read."""
     nouns = [noun for match in _WHICH_RE.finditer(question) if (noun := _head_noun(match.group(1)))]
-    wanted = wanted_types(question)
+    wanted = wanted_types(question) if wanted is None else wanted
     return Focus(
         nouns=tuple(n for n in dict.fromkeys(nouns) if n not in _PERSON_NOUNS),
         person=bool(_PERSON_RE.search(question)) or "speaker" in wanted or any(n in _PERSON_NOUNS for n in nouns),

@@ -30,6 +30,7 @@ from bot.corpus.passages import PHOTO_PREFIX, Passage, embedded_text
 from bot.index.ann import DEFAULT_ANN_THRESHOLD
 from bot.index.lexical import LexicalIndex
 from bot.index.passage_index import PassageIndex
+from bot.index.wordfreqs import Language
 from bot.retrieval.answer_kinds import DECISIVE_TYPES, POSITION_TYPES, passages_holding, wanted_types
 from bot.retrieval.decide import Signals
 from bot.retrieval.highlight import Focus, Highlighter, asks_about_photo, question_focus
@@ -52,6 +53,24 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """The question read once, at the top of retrieval: every step after reads this, none reads the question again
+    (the candidates, dense scoring, BM25, the kind bonus, the reader, highlights, every article's counterpart)."""
+
+    question: str  # as asked, typos repaired (an English question)
+    language: Language  # "en" or "es"
+    searched: str  # what is searched: the question, and under a Spanish one its English translation
+    read_as: str  # what the reader reads with the passages (English)
+    wanted: frozenset[str]  # the kinds of answer asked for (`answer_kinds`)
+    focus: Focus  # what the highlight marks
+    vector: np.ndarray  # the searched text's embedding
+
+    @property
+    def spanish(self) -> bool:
+        return self.language == "es"
+
+
+@dataclass(frozen=True)
 class Retrieval:
     """The ranked hits for a question and the signals for deciding how surely they answer it."""
 
@@ -61,6 +80,7 @@ class Retrieval:
     # The question's names, places and rare words the corpus never uses, in the question's order: a refusal
     # says so ("Petro and Lula are not mentioned"), rather than only "try rephrasing".
     unmentioned: tuple[str, ...] = ()
+    reading: Reading | None = None  # how the question was read (None only for a Retrieval made by hand)
 
 
 def _unmentioned(question: str, words: Sequence[str]) -> tuple[str, ...]:
@@ -179,8 +199,8 @@ class Retriever:
         if self.speller is not None:
             self.speller.prepare()
 
-    def retrieve(self, question: str, k: int) -> Retrieval:
-        """The `k` best passages and the signals about how surely they answer `question`."""
+    def read(self, question: str) -> Reading:
+        """`question` read once: its language, typos repaired, its English translation, what it asks for, its vector."""
         language = question_language(question, self.frequencies)
         spanish = language == "es"
         if self.speller is not None and not spanish:  # Spanish words are not English typos
@@ -190,7 +210,15 @@ class Retriever:
             english = self.translator.translate(question)
             searched = f"{question}\n{english}" if english else question
             read_as = english or question  # the reader reads English
-        found = self._search(searched, k, spanish=spanish, read_as=read_as)
+        vector = np.asarray(self.encode_query(searched), dtype=np.float32)
+        wanted = wanted_types(searched)
+        return Reading(question, language, searched, read_as, wanted, question_focus(searched, wanted), vector)
+
+    def retrieve(self, question: str, k: int) -> Retrieval:
+        """The `k` best passages and the signals about how surely they answer `question`."""
+        reading = self.read(question)
+        question, language, spanish = reading.question, reading.language, reading.spanish
+        found = self._search(reading, k)
         unknown, words = unknown_words(question, self._known_words, spanish=spanish)
         if self.frequencies is not None:  # ordinary words of the question's language say nothing about its topic
             unknown = [w for w in unknown if self.frequencies.zipf(w, language) < self.config.rare_zipf]
@@ -212,22 +240,22 @@ class Retriever:
         # In a Spanish question every ordinary word is absent from the English coverage: only its names are said.
         stems = self._known_words.stems
         unused = [] if spanish else [w for w in unknown if len(w) < 5 or fold(w)[:5] not in stems]
-        return Retrieval(found.hits, signals, question, _unmentioned(question, [*unused, *names, *places]))
+        return Retrieval(found.hits, signals, question, _unmentioned(question, [*unused, *names, *places]), reading)
 
     def search(self, question: str, k: int) -> list[Hit]:
         """The `k` best passages for `question`, best first: the same path `retrieve` takes, typo repair included."""
         return self.retrieve(question, k).hits
 
-    def _search(self, question: str, k: int, *, spanish: bool, read_as: str | None = None) -> _Found:
+    def _search(self, reading: Reading, k: int) -> _Found:
         """The `k` best passages, and what the refusal needs to know about all passages scored."""
         config = self.config
-        query = np.asarray(self.encode_query(question), dtype=np.float32)
+        query = reading.vector
         n = len(self.index)
         lexical = None
         if config.lexical and self.lexical is not None:
             # A Spanish question also asks BM25 for the English words its own words are cognates of.
-            cognates = self._cognates.of(question) if spanish else []
-            lexical = self.lexical.scores(" ".join([question, *cognates]))
+            cognates = self._cognates.of(reading.searched) if reading.spanish else []
+            lexical = self.lexical.scores(" ".join([reading.searched, *cognates]))
         rows = self._candidates(query, lexical) if n >= config.candidate_threshold else np.arange(n)
 
         dense = np.full(rows.shape[0], -1.0, dtype=np.float32)
@@ -248,7 +276,7 @@ class Retriever:
             if top > 0:
                 fused += config.lexical_weight * lexical[rows] / top
 
-        wanted = wanted_types(question)
+        wanted = reading.wanted
         if wanted and config.answer_type_weight:
             fused += config.answer_type_weight * self._held(wanted, rows)
         decisive = wanted & DECISIVE_TYPES
@@ -256,11 +284,11 @@ class Retriever:
         answer_type_missing = bool(decisive) and not (self._held(decisive, rows) & near_best).any()
 
         order = np.lexsort((rows, -dense, -fused))
-        order, reader_top, reader_margin = self._read(read_as or question, rows, order, fused)
+        order, reader_top, reader_margin = self._read(reading.read_as, rows, order, fused)
         order = order[: min(k, rows.shape[0])]
-        focus = question_focus(question)
         hits = [
-            Hit(self.index.passages[int(rows[i])], float(dense[i]), self.highlights(int(rows[i]), query, focus))
+            Hit(self.index.passages[int(rows[i])], float(dense[i]),
+                self.highlights(int(rows[i]), query, reading.focus))
             for i in order
         ]
         asks_position = bool(wanted & POSITION_TYPES) and bool(hits)
