@@ -399,19 +399,16 @@ def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
     """`summit-bot calibrate [SET ...] [--shown R] [--wrong R] [--output FILE]`."""
     from bot.answering.engine import Engine
     from bot.atomic import write_text
-    from bot.tools.calibration import DEFAULT_SETS, HeldOutRefused, fit_decision
+    from bot.tools.calibration import DEFAULT_SETS, HeldOutRefused, fit_decision, fitting_sets
 
     sets = args.sets or list(DEFAULT_SETS)
-    if any("holdout" in Path(s).name for s in sets):  # before opening the engine: nothing to load
-        print(f"refusing to fit on held-out questions: {', '.join(s for s in sets if 'holdout' in Path(s).name)}",
-              file=sys.stderr)
-        return 2
-    engine = Engine.open(settings, progress=sys.stderr.isatty())
     try:
-        model, default = fit_decision(engine, sets, shown=args.shown, wrong=args.wrong)
+        fitting_sets(sets)  # refused before the engine is opened: nothing to load
     except HeldOutRefused as exc:
         print(exc, file=sys.stderr)
         return 2
+    model, default = fit_decision(Engine.open(settings, progress=sys.stderr.isatty()), sets, shown=args.shown,
+                                  wrong=args.wrong)
     output = Path(args.output) if args.output else default
     write_text(output, model.to_json())
     cv = model.fitted_on["cross_validated"]

@@ -53,6 +53,7 @@ class _Snapshot:
     retriever: Retriever
     articles: dict[str, Article]
     followups: FollowUps
+    events: tuple[str, ...]  # what the corpus calls its events (`overview.event_names`)
 
 
 class Engine:
@@ -83,7 +84,9 @@ class Engine:
             index, self.encode_query, lexical=index.lexical, speakers=catalog.speakers, terms=catalog.terms,
             config=self._config, translator=self.translator, reader=self.reader,
         )
-        return _Snapshot(catalog, index, retriever, {a.slug: a for a in catalog.corpus.articles}, FollowUps(catalog))
+        articles = catalog.corpus.articles
+        return _Snapshot(catalog, index, retriever, {a.slug: a for a in articles}, FollowUps(catalog),
+                         tuple(event_names(articles)))
 
     @property
     def catalog(self) -> Catalog:
@@ -149,7 +152,7 @@ class Engine:
         """
         cleaned = clean_question(question, max_chars=self.settings.max_question_chars)
         state = self._state  # one snapshot throughout, whatever a concurrent `reload` does
-        kind = overview_kind(cleaned, event_names(state.articles.values()))
+        kind = overview_kind(cleaned, state.events)
         if kind is not None:  # "who spoke?", "a summary": the corpus's structure answers, not one ranked passage
             return overview_answer(cleaned, kind, state.catalog,
                                    [state.articles[slug] for slug in stable_order(state.articles.values())])
@@ -162,8 +165,7 @@ class Engine:
         confidence = self.decision.confidence(found.signals)
         found_hits = [hit for hit in found.hits if hit.passage.id not in exclude][:k] if exclude else found.hits
         # "Who wrote the article?" with several articles: every article's details, not one by chance.
-        reading = found.reading if found.reading is not None else state.retriever.read(found.query)
-        hits = cite_every_article(found_hits, state.retriever, reading, stable_order(state.articles.values()), k)
+        hits = cite_every_article(found_hits, state.retriever, found.reading, stable_order(state.articles.values()), k)
         answer = build_answer(cleaned, hits, state.articles, confidence, searched_for=found.query,
                               unmentioned=found.unmentioned)
         if not answer.answered and answer.unmentioned and asks_about_people(cleaned, answer.unmentioned):

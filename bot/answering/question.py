@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from bot.corpus.articles import fold
 from bot.i18n import N_, Texts, texts
 
 EMPTY = N_("Please ask a question in words, for example: {example}")
@@ -60,13 +61,9 @@ GREETINGS = frozenset({
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
 
 
-def _folded(text: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
-
-
 def is_greeting(text: str) -> bool:
     """Whether `text` only greets or thanks ("hola", "hi there!", "buenas tardes", "¿qué tal?")."""
-    folded = _folded(text)
+    folded = fold(text)
     words = _LETTERS_RE.findall(folded)
     return bool(words) and len(words) <= 5 and all(word in GREETINGS for word in words) and not any(
         ch.isdigit() for ch in folded)
@@ -85,5 +82,5 @@ PERSON_CUES = frozenset({
 
 def asks_about_people(question: str, unmentioned: Sequence[str]) -> bool:
     """Whether `question` asks about a person: a word of `PERSON_CUES`, or an unmentioned word written as a name."""
-    return any(w in PERSON_CUES for w in _LETTERS_RE.findall(_folded(question))) or any(
+    return any(w in PERSON_CUES for w in _LETTERS_RE.findall(fold(question))) or any(
         w[:1].isupper() for w in unmentioned)

@@ -324,8 +324,7 @@ def participants_embed(answer: Answer, t: Texts = ENGLISH, *, client_language_kn
 
 def _paragraph_link(citation: Citation, t: Texts) -> str:
     """`[1] ¶8` (linked when the article has a url): a citation short enough for a list."""
-    number = citation.passage.paragraph
-    label = f"¶{number}" if t.lang == ENGLISH.lang else t._("paragraph {number}", number=number)
+    label = f"¶{citation.passage.paragraph}" if t.lang == ENGLISH.lang else citation_label(citation, t)
     url = link(citation.article.url)
     return f"\\[{citation.rank}\\] " + (f"[{label}]({url})" if url else label)
 
@@ -462,7 +461,6 @@ def closest_embed(question: str, citations: Sequence[Citation], t: Texts = ENGLI
     return embed
 
 
-TRANSLATION_TITLE = N_("Automatic translation")
 TRANSLATION_NOTE = N_("Machine translation (Apertium) of the quoted passages, for the gist only: it may be wrong. "
                       "The English quote is the source.")
 TRANSLATED = N_("Automatic translation")
@@ -470,7 +468,7 @@ TRANSLATED = N_("Automatic translation")
 
 def translation_embed(translated: Sequence[tuple[Citation, str]], t: Texts = ENGLISH) -> discord.Embed:
     """Each passage quoted verbatim with its citation, its machine translation under it, labelled as such."""
-    embed = discord.Embed(title=t._(TRANSLATION_TITLE), colour=EXTRA_COLOUR)
+    embed = discord.Embed(title=t._(TRANSLATED), colour=EXTRA_COLOUR)
     embed.set_footer(text=fit(t._(TRANSLATION_NOTE), FOOTER_MAX, inert))
     budget = min(FIELD_VALUE_MAX, (EMBED_TOTAL_MAX - len(embed) - 200) // max(1, len(translated)))
     for citation, text in translated:

@@ -77,10 +77,10 @@ class Retrieval:
     hits: list[Hit]
     signals: Signals
     query: str  # what was searched: the question with its typos repaired
+    reading: Reading  # how the question was read
     # The question's names, places and rare words the corpus never uses, in the question's order: a refusal
     # says so ("Petro and Lula are not mentioned"), rather than only "try rephrasing".
     unmentioned: tuple[str, ...] = ()
-    reading: Reading | None = None  # how the question was read (None only for a Retrieval made by hand)
 
 
 def _unmentioned(question: str, words: Sequence[str]) -> tuple[str, ...]:
@@ -240,7 +240,7 @@ class Retriever:
         # In a Spanish question every ordinary word is absent from the English coverage: only its names are said.
         stems = self._known_words.stems
         unused = [] if spanish else [w for w in unknown if len(w) < 5 or fold(w)[:5] not in stems]
-        return Retrieval(found.hits, signals, question, _unmentioned(question, [*unused, *names, *places]), reading)
+        return Retrieval(found.hits, signals, question, reading, _unmentioned(question, [*unused, *names, *places]))
 
     def search(self, question: str, k: int) -> list[Hit]:
         """The `k` best passages for `question`, best first: the same path `retrieve` takes, typo repair included."""

@@ -171,13 +171,20 @@ class HeldOutRefused(ValueError):
     """Held-out question sets were given to fit on: they are only ever reported."""
 
 
-def fit_decision(engine: Engine, sets: Sequence[str], *, shown: float, wrong: float) -> tuple[DecisionModel, Path]:
-    """The decision fitted on `sets` (relative to the project if not found), and the file it belongs in: the
-    reader's decision when the engine reads, the likeness one otherwise. Raises `HeldOutRefused`."""
+def fitting_sets(sets: Sequence[str]) -> list[Path]:
+    """The question files of `sets` (relative to the project if not found here); `HeldOutRefused` if any is a
+    held-out set."""
     paths = [p if p.is_absolute() or p.exists() else PROJECT_ROOT / p for p in map(Path, sets)]
     held_out = [str(p) for p in paths if "holdout" in p.name]
     if held_out:
         raise HeldOutRefused(f"refusing to fit on held-out questions: {', '.join(held_out)}")
+    return paths
+
+
+def fit_decision(engine: Engine, sets: Sequence[str], *, shown: float, wrong: float) -> tuple[DecisionModel, Path]:
+    """The decision fitted on `sets` (see `fitting_sets`), and the file it belongs in: the reader's decision when
+    the engine reads, the likeness one otherwise."""
+    paths = fitting_sets(sets)
     reader = engine.reader is not None
     model = calibrate(examples_from(engine, paths), shown_target=shown, wrong_target=wrong, sets=list(sets),
                       features=READER_FEATURES if reader else LIKENESS_FEATURES,
