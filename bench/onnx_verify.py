@@ -27,9 +27,9 @@ def _median_ms(run, repeat: int = 7) -> float:
 
 
 def main() -> int:
-    from bot.answering.engine import export_query_model, onnx_dir
     from bot.corpus.catalog import Catalog
     from bot.index.onnx_encoder import MODEL_FILE, OnnxEmbedder, verify_export
+    from bot.provision import export_query_model, onnx_dir
     from bot.settings import Settings
 
     if len(sys.argv) > 1:

@@ -73,7 +73,8 @@ def main() -> int:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from bot.answering.engine import Engine, onnx_dir
+    from bot.answering.engine import Engine
+    from bot.provision import onnx_dir
     from bot.settings import Settings
     from bot.tools.evaluation import load_questions
 

@@ -47,7 +47,7 @@ def _peak_rss_mb(pid_status: str) -> float:
 def bench_build(index_dir: Path) -> list[Row]:
     """Full index build from an empty cache (model load included), in a fresh process."""
     code = ("import time, logging; from bot.settings import Settings; from bot.corpus.catalog import Catalog;"
-            "from bot.answering.engine import ensure_index; s = Settings(); c = Catalog.from_settings(s);"
+            "from bot.provision import ensure_index; s = Settings(); c = Catalog.from_settings(s);"
             "t = time.perf_counter(); i, r = ensure_index(s, c, force=True); "
             "import json; print(json.dumps({'passages': r.passages, 'texts': r.passages * 2 + r.sentences,"
             "'encoded': r.encoded, 'embed_s': r.seconds, 'total_s': time.perf_counter() - t}))")
@@ -92,7 +92,8 @@ def bench_cold(index_dir: Path, runs: int) -> list[Row]:
 def bench_warm(index_dir: Path) -> list[Row]:
     """Warm per-question latency in one process: encode only, and encode + hybrid search + reader + answer."""
     os.environ.update(_env(index_dir))
-    from bot.answering.engine import Engine, query_encoder
+    from bot.answering.engine import Engine
+    from bot.provision import query_encoder
     from bot.settings import Settings
     from bot.tools.evaluation import load_questions
 

@@ -93,20 +93,19 @@ def write_corpus(folder: Path, passages: int, seed: int = 1) -> None:
 
 
 def build(root: Path, passages: int) -> dict[str, float]:
-    from bot.answering.engine import index_key
     from bot.corpus.catalog import Catalog
-    from bot.index.passage_index import build_index
-    from bot.retrieval import lexical_document
+    from bot.provision import build_for
     from bot.settings import Settings
 
     started = time.perf_counter()
-    write_corpus(root / "corpus", passages)
+    if not (root / "corpus").is_dir():  # a kept folder keeps its corpus: only the index is built again
+        write_corpus(root / "corpus", passages)
     written = time.perf_counter() - started
     settings = Settings(_env_file=None, corpus_dir=root / "corpus", index_dir=root / "index",  # type: ignore[call-arg]
                         state_dir=root / "state")
-    catalog = Catalog.from_settings(settings)
-    documents = [lexical_document(p, catalog.speakers) for p in catalog.passages]
-    index, _ = build_index(catalog.passages, index_key(catalog), RandomEmbedder, lexical_documents=documents)
+    # The real build (passages, BM25, what retrieval derives), random vectors aside and no embedding cache (at a
+    # million passages it would hold every vector twice more).
+    index, _ = build_for(Catalog.from_settings(settings), RandomEmbedder, cache=None)
     index.save(settings.index_dir)
     return {"corpus_write_s": written, "build_s": time.perf_counter() - started - written,
             "index_mb": sum(f.stat().st_size for f in settings.index_dir.rglob("*") if f.is_file()) / 2**20}

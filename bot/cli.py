@@ -318,7 +318,7 @@ def render_answer(answer: Answer, t: Texts | None = None) -> str:
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.answering.engine import ensure_index, export_query_model, onnx_dir
+    from bot.provision import ensure_index, export_query_model, onnx_dir
 
     catalog = _catalog(settings)
     index, report = ensure_index(settings, catalog, force=args.force, progress=sys.stderr.isatty())
@@ -520,8 +520,8 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 
 def _question_encoder(settings: Settings) -> Callable[[list[str]], Any] | None:
     """The query model, to group questions asked in other words (None if it cannot be loaded)."""
-    from bot.answering.engine import query_encoder
     from bot.index.embeddings import EmbeddingError
+    from bot.provision import query_encoder
 
     try:
         encoder = query_encoder(settings, _catalog(settings))

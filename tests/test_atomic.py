@@ -121,8 +121,8 @@ def test_sweep_leaves_young_leftovers_and_names_not_of_our_pattern(tmp_path: Pat
 def test_the_engine_sweeps_leftovers_of_killed_builds_on_start(
     engine: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.answering.engine import ensure_index, onnx_dir
     from bot.corpus.catalog import Catalog
+    from bot.provision import ensure_index, onnx_dir
     from tests.reliability.conftest import index_copy
 
     settings = index_copy(engine, tmp_path)  # type: ignore[arg-type]

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.engine import Engine, ensure_index
+from bot.answering.engine import Engine
 from bot.answering.every_article import stable_order
 from bot.cli import main, render_answer
 from bot.corpus.articles import load_corpus
 from bot.corpus.catalog import Catalog
 from bot.discord_app import render
 from bot.index.embeddings import Embedder
+from bot.provision import ensure_index
 from bot.settings import PROJECT_ROOT, Settings
 from tests.conftest import SLUG, make_settings
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.answering.engine import ensure_index
 from bot.corpus.catalog import Catalog
 from bot.index.embeddings import Embedder
 from bot.index.files import MANIFEST
 from bot.index.passage_index import VECTORS_FILE, PassageIndex
+from bot.provision import ensure_index
 from bot.settings import Settings
 from tests.conftest import CORPUS_DIR, SLUG, make_settings
 

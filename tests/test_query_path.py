@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.answering.engine import Engine, onnx_dir, query_encoder
+from bot.answering.engine import Engine
 from bot.cli import main
 from bot.corpus.catalog import Catalog
 from bot.index.embeddings import SentenceTransformerEmbedder
 from bot.index.onnx_encoder import MODEL_FILE, OnnxEmbedder, verify_export
+from bot.provision import onnx_dir, query_encoder
 from bot.retrieval import Retriever
 from bot.settings import Settings
 from tests.conftest import make_settings

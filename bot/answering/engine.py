@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,16 +16,12 @@ from bot.answering.every_article import cite_every_article, stable_order
 from bot.answering.followup import FollowUps, Turn
 from bot.answering.overview import event_names, overview_answer, overview_kind
 from bot.answering.question import asks_about_people, clean_question
-from bot.atomic import sweep_leftovers
 from bot.corpus.articles import Article
 from bot.corpus.catalog import Catalog
-from bot.extras import require_index_tools
-from bot.index.embedding_cache import EmbeddingCache
-from bot.index.embeddings import Embedder, EmbeddingError, SentenceTransformerEmbedder
-from bot.index.exported_model import onnx_folder
-from bot.index.files import IndexKey, IndexUnusable
-from bot.index.passage_index import BuildReport, PassageIndex, build_index
-from bot.retrieval import LEXICAL_VERSION, RetrievalConfig, Retriever, lexical_document
+from bot.index.embeddings import Embedder
+from bot.index.passage_index import BuildReport, PassageIndex
+from bot.provision import current_index, query_encoder
+from bot.retrieval import RetrievalConfig, Retriever
 from bot.retrieval.decide import LIKENESS_MODEL_FILE, MODEL_FILE, DecisionModel
 from bot.retrieval.reader import Reader
 from bot.retrieval.translate import TO_SPANISH, MachineTranslator
@@ -110,8 +106,8 @@ class Engine:
         progress: bool = False,
     ) -> Engine:
         """Load the index for the current corpus and model, building it first if needed."""
-        catalog = catalog or Catalog.from_settings(settings)
-        index, _ = ensure_index(settings, catalog, force=force_rebuild, progress=progress)
+        catalog, index, _ = current_index(settings, catalog or Catalog.from_settings(settings), force=force_rebuild,
+                                          progress=progress)
         return cls(settings, catalog, index)
 
     # -- model ------------------------------------------------------------------------------
@@ -219,8 +215,7 @@ class Engine:
         call it from a worker thread. The report is None when the saved index was current.
         """
         with self._reload_lock:
-            catalog = Catalog.from_settings(self.settings)
-            index, report = ensure_index(self.settings, catalog, force=force)
+            catalog, index, report = current_index(self.settings, Catalog.from_settings(self.settings), force=force)
             state = self._snapshot(catalog, index)
             state.retriever.warm_up()
             self._state = state
@@ -231,118 +226,3 @@ class Engine:
     def info(self) -> IndexInfo:
         manifest = self.index.manifest
         return IndexInfo(manifest.key.model_id, manifest.passages, manifest.built_at, self.settings.index_dir)
-
-
-def onnx_dir(settings: Settings, catalog: Catalog) -> Path:
-    """Where the ONNX export of the model lives: beside the index, one folder per model version."""
-    return onnx_folder(settings.index_dir, catalog.model.fingerprint)
-
-
-def export_query_model(settings: Settings, catalog: Catalog, *, force: bool = False) -> bool:
-    """Make sure a verified ONNX export of the model is there, exporting it again if it is missing or
-    does not verify; False if it cannot be had. `force` re-hashes every file (no cached check).
-
-    Leftovers of exports that were killed midway are removed first.
-    """
-    from bot.index.onnx_encoder import OnnxExportError, OnnxUnavailable, export_onnx, verify_export
-
-    target = onnx_dir(settings, catalog)
-    sweep_leftovers(target.parent)
-    try:
-        verify_export(target, trust_stamp=not force)
-        return True
-    except OnnxUnavailable as exc:
-        if target.exists():
-            log.warning("the ONNX export at %s is unusable (%s); exporting the model again", target, exc)
-    try:
-        export_onnx(catalog.model.location, target, model_id=catalog.model.model_id,
-                    max_seq_length=catalog.model.max_seq_length)
-    except (OnnxExportError, OSError, ImportError) as exc:
-        log.warning("could not export the model to ONNX (%s); queries will use sentence-transformers", exc)
-        return False
-    log.info("exported the query model to ONNX at %s", target)
-    return True
-
-
-def query_encoder(settings: Settings, catalog: Catalog) -> Embedder:
-    """The fastest encoder that gives the index's embeddings: ONNX Runtime, else sentence-transformers.
-
-    The ONNX path imports neither torch nor sentence-transformers (seconds saved per start).
-    """
-    from bot.index.onnx_encoder import OnnxEmbedder, OnnxUnavailable
-
-    if settings.query_backend == "sentence-transformers":
-        return SentenceTransformerEmbedder(catalog.model)
-    target = onnx_dir(settings, catalog)
-    for attempt in (1, 2):
-        try:
-            return OnnxEmbedder(target)
-        except OnnxUnavailable as exc:
-            if attempt == 2 or not export_query_model(settings, catalog):
-                if settings.query_backend == "onnx":
-                    raise EmbeddingError(f"ONNX query path unavailable: {exc}") from exc
-                log.warning("ONNX query path unavailable (%s); using sentence-transformers", exc)
-                break
-    return SentenceTransformerEmbedder(catalog.model)
-
-
-def index_key(catalog: Catalog) -> IndexKey:
-    return IndexKey(
-        model_id=catalog.model.model_id,
-        model_fingerprint=catalog.model.fingerprint,
-        corpus_fingerprint=catalog.corpus.fingerprint,
-        chunker_version=f"{catalog.chunker_version}/lexical{LEXICAL_VERSION}",
-    )
-
-
-def ensure_index(
-    settings: Settings,
-    catalog: Catalog,
-    *,
-    force: bool = False,
-    progress: bool = False,
-    embedder_factory: Callable[[], Embedder] | None = None,
-) -> tuple[PassageIndex, BuildReport | None]:
-    """Load the saved index if it matches the corpus and model; otherwise rebuild and save it.
-
-    The report is None when the saved index was used. A directory that cannot be written does
-    not stop the bot: the fresh index is used from memory and the log says so.
-    """
-    key = index_key(catalog)
-    directory = settings.index_dir
-    # Leftovers of builds and exports killed midway (a kill -9 leaves their temp folders behind).
-    sweep_leftovers(directory.parent, directory.name)
-    sweep_leftovers(directory.parent / "embedding-cache")
-    sweep_leftovers(onnx_dir(settings, catalog).parent)
-    sweep_leftovers(settings.state_dir)
-    if not force:
-        try:
-            index = PassageIndex.load(directory, key)
-            log.debug("loaded index from %s (%d passages)", directory, len(index))
-            return index, None
-        except IndexUnusable as exc:
-            log.info("rebuilding the index: %s", exc)
-            require_index_tools(f"the index cannot be used ({exc})", directory)
-    else:
-        log.info("rebuilding the index: forced")
-        require_index_tools("a rebuild of the index was asked for", directory)
-    factory = embedder_factory or (lambda: SentenceTransformerEmbedder(catalog.model))
-    cache = EmbeddingCache(directory.parent / "embedding-cache" / f"{catalog.model.fingerprint}.npz")
-    documents = [lexical_document(p, catalog.speakers) for p in catalog.passages]
-    index, report = build_index(
-        catalog.passages, key, factory, cache=cache, lexical_documents=documents, progress=progress
-    )
-    try:
-        index.save(directory)
-    except OSError as exc:
-        log.warning(
-            "could not save the index to %s (%s); using it from memory, it will be rebuilt next start",
-            directory, exc.strerror or exc,
-        )
-        report = dataclasses.replace(report, save_error=f"{exc.strerror or exc}: {exc.filename or directory}")
-    log.info(
-        "indexed %d passages (%d sentences, %d embedded, the rest cached) in %.1f s",
-        report.passages, report.sentences, report.encoded, report.seconds,
-    )
-    export_query_model(settings, catalog, force=force)
-    return index, report

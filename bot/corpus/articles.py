@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import re
 import tomllib
 import unicodedata
@@ -25,8 +26,10 @@ class CorpusError(Exception):
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form of `text` (for matching names, not for display)."""
+    if text.isascii():  # nothing to decompose or strip: the common case, at C speed
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = "".join(itertools.filterfalse(unicodedata.combining, decomposed))
     return stripped.replace("’", "'").casefold()
 
 

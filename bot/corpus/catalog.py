@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -48,13 +49,29 @@ class Source:
 class Catalog:
     """Corpus, passages and speakers; cheap to build (a tokenizer, never the model)."""
 
-    def __init__(self, corpus: Corpus, model: ModelSpec) -> None:
+    def __init__(self, corpus: Corpus, model: ModelSpec, passages: Sequence[Passage] | None = None) -> None:
         self.corpus = corpus
         self.model = model
-        max_tokens = model.max_seq_length
-        self.passages: list[Passage] = corpus_passages(
-            corpus, max_tokens=max_tokens, count_tokens=model.token_counter()
-        )
+        if passages is not None:  # the saved index's: what cutting this corpus for this model gives
+            self.passages = list(passages)
+
+    @cached_property
+    def passages(self) -> list[Passage]:
+        """The corpus cut into passages for the model (on first use: a saved index brings its own)."""
+        return corpus_passages(self.corpus, max_tokens=self.model.max_seq_length,
+                               count_tokens=self.model.token_counter())
+
+    def with_passages(self, passages: Sequence[Passage]) -> Catalog:
+        """This corpus and model with `passages`, the ones its index was built from (so they are not cut again)."""
+        return Catalog(self.corpus, self.model, passages)
+
+    @cached_property
+    def _by_article(self) -> dict[str, list[Passage]]:
+        """Each article's passages, in order."""
+        grouped: dict[str, list[Passage]] = {}
+        for passage in self.passages:
+            grouped.setdefault(passage.article, []).append(passage)
+        return grouped
 
     @cached_property
     def _passages_by_id(self) -> dict[str, Passage]:
@@ -74,7 +91,7 @@ class Catalog:
 
     def neighbours(self, passage: Passage) -> tuple[Passage | None, Passage | None]:
         """The passages just before and after `passage` in its article (metadata excluded)."""
-        body = [p for p in self.passages if p.article == passage.article and p.kind == "paragraph"]
+        body = [p for p in self._by_article.get(passage.article, ()) if p.kind == "paragraph"]
         ids = [p.id for p in body]
         if passage.id not in ids:
             return None, None
@@ -97,14 +114,15 @@ class Catalog:
     @cached_property
     def speakers(self) -> list[Speaker]:
         return [
-            Speaker(article, person, tuple(attributed_passages(self.passages, article, person)))
+            Speaker(article, person,
+                    tuple(attributed_passages(self._by_article.get(article.slug, []), article, person)))
             for article, person in self.corpus.people
         ]
 
     @cached_property
     def sources(self) -> list[Source]:
         return [
-            Source(article, sum(1 for p in self.passages if p.article == article.slug))
+            Source(article, len(self._by_article.get(article.slug, ())))
             for article in self.corpus.articles
         ]
 

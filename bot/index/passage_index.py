@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +38,7 @@ SENTENCE_VECTORS_FILE = "sentence_embeddings.npy"
 CONTEXT_VECTORS_FILE = "context_embeddings.npy"  # passage with the one before, when it leans on it
 LEXICAL_DIR = "bm25"
 ANN_FILE = "ann.idx"  # only for corpora of ANN_THRESHOLD passages or more
+DERIVED_FILE = "derived.npz"  # what retrieval derives from the passages (`bot.retrieval.derived`)
 
 
 @dataclass
@@ -65,6 +66,7 @@ class PassageIndex:
         context_vectors: np.ndarray | None = None,
         ann: ApproximateIndex | None = None,
         frequencies: WordFrequencies | None = None,
+        derived: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         if len(passages) != vectors.shape[0]:
             raise IndexUnusable(f"{len(passages)} passages but {vectors.shape[0]} vectors")
@@ -79,6 +81,7 @@ class PassageIndex:
         self.context_dense = VectorIndex(vectors if context_vectors is None else context_vectors)
         self.ann = ann
         self.frequencies = frequencies  # general English, for judging unknown and misspelt words
+        self.derived = dict(derived) if derived is not None else None  # named arrays, saved as they are given
         self._by_id = {p.id: i for i, p in enumerate(self.passages)}
 
     def __len__(self) -> int:
@@ -111,6 +114,9 @@ class PassageIndex:
                 self.ann.save(staging / ANN_FILE)
             if self.frequencies is not None:
                 self.frequencies.save(staging)
+            if self.derived is not None:
+                with (staging / DERIVED_FILE).open("wb") as handle:
+                    np.savez(handle, allow_pickle=False, **self.derived)
             manifest = Manifest(**{**self.manifest.__dict__, "files": checksum_tree(staging)})
             (staging / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
         self.manifest = manifest
@@ -134,6 +140,7 @@ class PassageIndex:
             context_vectors = np.load(directory / CONTEXT_VECTORS_FILE, allow_pickle=False, mmap_mode="r")
             lexical = LexicalIndex.load(directory / LEXICAL_DIR) if (directory / LEXICAL_DIR).is_dir() else None
             frequencies = WordFrequencies.load(directory) if WordFrequencies.saved_in(directory) else None
+            derived = _load_arrays(directory / DERIVED_FILE)
         except (OSError, ValueError, TypeError, KeyError, EOFError) as exc:
             raise IndexUnusable(f"index at {directory} is unreadable ({exc.__class__.__name__}: {exc})") from exc
         if vectors.ndim != 2 or vectors.shape[1] != manifest.dimension:
@@ -141,7 +148,14 @@ class PassageIndex:
         if context_vectors.shape != vectors.shape:
             raise IndexUnusable(f"index at {directory}: context embeddings have shape {context_vectors.shape}")
         return cls(passages, vectors, sentences, sentence_vectors, manifest, lexical, context_vectors,
-                   _load_ann(directory / ANN_FILE, vectors), frequencies)
+                   _load_ann(directory / ANN_FILE, vectors), frequencies, derived)
+
+
+def _load_arrays(path: Path) -> dict[str, np.ndarray] | None:
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as saved:
+        return {name: saved[name] for name in saved.files}
 
 
 def _load_ann(path: Path, vectors: np.ndarray) -> ApproximateIndex | None:
@@ -182,8 +196,10 @@ def build_index(
     lexical_documents: Sequence[str] | None = None,
     progress: bool = False,
     ann_threshold: int = DEFAULT_ANN_THRESHOLD,
+    derived: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[PassageIndex, BuildReport]:
-    """Embed passages and their sentences (the model is loaded only if some text is not cached)."""
+    """Embed passages and their sentences (the model is loaded only if some text is not cached); `derived` is what
+    retrieval derived from them, saved with the index as it is."""
     started = time.perf_counter()
     sentences = split_sentences(passages)
     sentence_texts = [passages[r].text[s:e] for r, s, e in sentences]
@@ -220,6 +236,6 @@ def build_index(
         ann = ApproximateIndex.build(np.ascontiguousarray(vectors[:count]))
     index = PassageIndex(
         passages, vectors[:count], sentences, vectors[2 * count :], manifest, lexical, vectors[count : 2 * count],
-        ann, frequencies,
+        ann, frequencies, derived,
     )
     return index, BuildReport(count, len(sentence_texts), encoded, seconds)

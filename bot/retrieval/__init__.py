@@ -14,16 +14,16 @@ A question's way through, one module a step (`pipeline.Retriever.retrieve` calls
 7. highlight (`highlight`): the part of each passage that answers.
 """
 
+from bot.retrieval.derived import DERIVED_VERSION, Derived
+from bot.retrieval.lexical_document import LEXICAL_VERSION, lexical_document
 from bot.retrieval.pipeline import (
-    LEXICAL_VERSION,
     Hit,
     QueryEncoder,
     Reading,
     Retrieval,
     RetrievalConfig,
     Retriever,
-    lexical_document,
 )
 
-__all__ = ["LEXICAL_VERSION", "Hit", "QueryEncoder", "Reading", "Retrieval", "RetrievalConfig", "Retriever",
-           "lexical_document"]
+__all__ = ["DERIVED_VERSION", "LEXICAL_VERSION", "Derived", "Hit", "QueryEncoder", "Reading", "Retrieval",
+           "RetrievalConfig", "Retriever", "lexical_document"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from bot.corpus.articles import fold
 from bot.index.wordfreqs import WordFrequencies
@@ -60,12 +60,21 @@ class _Neighbours:
         return [(d, c) for d, c in scored if d <= limit]
 
 
+def word_counts(texts: Iterable[str]) -> dict[str, int]:
+    """How often `texts` use each word of four letters or more (folded): the `MAX_VOCABULARY` most frequent, the
+    repair's corpus words. Counted as written, then folded once per distinct word (a large corpus's cost)."""
+    written = Counter(w for text in texts for w in _WORD_RE.findall(text))
+    counts: Counter[str] = Counter()
+    for word, n in written.items():  # in first-seen order, as folding every word would count them
+        counts[fold(word)] += n
+    return dict(counts.most_common(MAX_VOCABULARY))
+
+
 class Speller:
     """Repairs misspelt words of a question (see the module docstring)."""
 
-    def __init__(self, corpus_words: Iterable[str], english: WordFrequencies) -> None:
-        counts = Counter(fold(w) for w in corpus_words if len(w) >= 4)
-        self._counts = dict(counts.most_common(MAX_VOCABULARY))
+    def __init__(self, counts: Mapping[str, int], english: WordFrequencies) -> None:
+        self._counts = dict(counts)  # folded corpus word -> how often the corpus uses it (`word_counts`)
         self._corpus = _Neighbours(self._counts)
         self._english = english
         self._english_neighbours: _Neighbours | None = None  # built on the first typo: most questions have none
@@ -80,7 +89,7 @@ class Speller:
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], english: WordFrequencies) -> Speller:
-        return cls((w for text in texts for w in _WORD_RE.findall(text)), english)
+        return cls(word_counts(texts), english)
 
     def suggestion(self, word: str, *, english: bool = True) -> str | None:
         """The word `word` is a typo of, or None when it is fine or nothing is close enough.

@@ -26,19 +26,20 @@ import numpy as np
 
 from bot.corpus.articles import Term, fold
 from bot.corpus.catalog import Speaker
-from bot.corpus.passages import PHOTO_PREFIX, Passage, embedded_text
+from bot.corpus.passages import Passage
 from bot.index.ann import DEFAULT_ANN_THRESHOLD
 from bot.index.lexical import LexicalIndex
 from bot.index.passage_index import PassageIndex
 from bot.index.wordfreqs import Language
-from bot.retrieval.answer_kinds import DECISIVE_TYPES, POSITION_TYPES, passages_holding, wanted_types
+from bot.retrieval.answer_kinds import DECISIVE_TYPES, POSITION_TYPES, wanted_types
 from bot.retrieval.decide import Signals
+from bot.retrieval.derived import Derived
 from bot.retrieval.highlight import Focus, Highlighter, asks_about_photo, question_focus
 from bot.retrieval.language import Cognates, question_language
 from bot.retrieval.normalise import Speller
 from bot.retrieval.reader import Reader, reader_text
 from bot.retrieval.translate import MachineTranslator
-from bot.retrieval.vocabulary import PlaceNames, known_words, unknown_names, unknown_words
+from bot.retrieval.vocabulary import PlaceNames, unknown_names, unknown_words
 
 QueryEncoder = Callable[[str], np.ndarray]
 
@@ -130,30 +131,6 @@ class RetrievalConfig:
     reader_weight: float = 0.0  # the reader's P added to their fused score: 0 was best on dev R@1 (eval/README)
 
 
-# Bump when `lexical_document` or the BM25 tokenizer changes: saved indexes are then rebuilt.
-LEXICAL_VERSION = "5"
-
-# How people ask for the metadata passage: indexed with it, so "who wrote this?" finds it by words too.
-_METADATA_TERMS = ("author writer wrote written journalist reporter byline headline published publication date day "
-                   "released outlet newspaper website source media "
-                   "autor autora escribió escrito periodista publicó publicado publicación fecha medio fuente")
-_CAPTION_TERMS = "photo photograph picture image caption foto fotografía imagen"  # when the details have one
-
-
-def lexical_document(passage: Passage, speakers: Sequence[Speaker]) -> str:
-    """What BM25 indexes for a passage: its text, heading, and who speaks in it."""
-    names = [
-        " ".join((s.person.name, *s.person.aliases, s.person.office, s.person.country, *s.person.country_aliases))
-        for s in speakers
-        if passage.id in s.passage_ids
-    ]
-    text, extra = passage.text, None
-    if passage.kind == "metadata":  # the photo caption is found by asking about the photo (see `PHOTO_PREFIX`)
-        text = embedded_text(passage)
-        extra = _METADATA_TERMS + (" " + _CAPTION_TERMS if PHOTO_PREFIX in passage.text else "")
-    return "\n".join(filter(None, [passage.section, text, *names, extra]))
-
-
 class Retriever:
     """Hybrid retrieval over a `PassageIndex` (see the module docstring)."""
 
@@ -179,19 +156,16 @@ class Retriever:
         sentence_rows = index.sentences[:, 0].astype(np.int64) if len(index.sentences) else np.zeros(0, np.int64)
         # Sentences are stored in passage order: passage r owns sentences start[r]:start[r + 1].
         self._sentence_start = np.searchsorted(sentence_rows, np.arange(len(index) + 1))
-        documents = [lexical_document(p, self.speakers) for p in index.passages]
-        # Other names of the corpus's terms ("EE.UU.") are known names, but not indexed: BM25 ranked worse with them.
-        corpus_text = " ".join([*documents, *(a for _, term in terms for a in term.aliases)])
-        self._known_words = known_words(corpus_text)
-        self._places = PlaceNames(corpus_text, self._known_words)
-        self._cognates = Cognates(self._known_words.words)
+        derived = Derived.of_index(index, self.speakers, terms)  # saved with the index; built only for one without
+        self._known_words = derived.known
+        self._places = PlaceNames(derived.places)
+        self._cognates = Cognates(derived.known.words)
         self.frequencies = index.frequencies
-        self._holds = passages_holding(index.passages, self.speakers)
+        self._holds = derived.holds
         names = [form for s in self.speakers for form in s.person.name_forms]
         self._highlighter = Highlighter(names, margin=self.config.highlight_margin)
         self.speller = (
-            Speller.from_texts(documents, self.frequencies)
-            if self.frequencies is not None and self.config.spelling else None
+            Speller(derived.counts, self.frequencies) if self.frequencies is not None and self.config.spelling else None
         )
 
     def warm_up(self) -> None:

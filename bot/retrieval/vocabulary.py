@@ -7,7 +7,9 @@ for Spanish a five-letter stem shared with a corpus word counts as shared ("migr
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from bot.corpus.articles import fold
 
@@ -30,11 +32,15 @@ class CorpusWords:
     def __contains__(self, word: object) -> bool:
         return word in self.words
 
+    @classmethod
+    def of(cls, words: frozenset[str]) -> CorpusWords:
+        """`words` (folded forms) with their stems."""
+        return cls(words, frozenset(word[:5] for word in words if len(word) >= 5))
+
 
 def known_words(text: str) -> CorpusWords:
     """The word forms of `text`, for `unknown_names` and `unknown_words`; built once per index."""
-    words = frozenset(form for word in set(_WORD_RE.findall(text)) for form in _forms(word))
-    return CorpusWords(words, frozenset(word[:5] for word in words if len(word) >= 5))
+    return CorpusWords.of(frozenset(form for word in set(_WORD_RE.findall(text)) for form in _forms(word)))
 
 
 def unknown_names(question: str, known: CorpusWords) -> list[str]:
@@ -78,21 +84,31 @@ class PlaceNames:
     """Countries and territories (English and Spanish names, from Babel's CLDR data) the corpus never mentions.
 
     A question about one of them ("what did honduras say?") asks about something the corpus does not
-    cover, whatever its case: people write names in lower case.
+    cover, whatever its case: people write names in lower case. Built from the names the corpus does
+    use (`used_in`, found once with the index and saved in it).
     """
 
-    def __init__(self, corpus_text: str, known: CorpusWords) -> None:
-        from babel import Locale
+    def __init__(self, used: Iterable[str]) -> None:
+        foreign = sorted(territory_names() - set(used), key=len, reverse=True)
+        self._pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, foreign)) + r")\b") if foreign else None
 
-        names = {fold(name) for language in ("en", "es")
-                 for code, name in Locale(language).territories.items() if len(code) == 2 and code.isalpha()}
+    @staticmethod
+    def used_in(corpus_text: str, known: CorpusWords) -> list[str]:
+        """The territory names `corpus_text` uses (folded), sorted."""
         # Only a name all of whose words the corpus uses can occur in it; only those (a few) are looked for
         # in the text, so a large corpus costs one look-up per name, not one pass over it per name.
-        candidates = [n for n in names if all(w in known for w in re.findall(r"\w+", n))]
+        candidates = [n for n in territory_names() if all(w in known for w in re.findall(r"\w+", n))]
         folded = fold(corpus_text) if candidates else ""
-        found = {n for n in candidates if re.search(rf"\b{re.escape(n)}\b", folded)}
-        foreign = sorted(names - found, key=len, reverse=True)
-        self._pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, foreign)) + r")\b") if foreign else None
+        return sorted(n for n in candidates if re.search(rf"\b{re.escape(n)}\b", folded))
 
     def in_text(self, text: str) -> list[str]:
         return self._pattern.findall(fold(text)) if self._pattern is not None else []
+
+
+@cache
+def territory_names() -> frozenset[str]:
+    """Every country's and territory's name in English and Spanish (folded), from Babel's CLDR data."""
+    from babel import Locale
+
+    return frozenset(fold(name) for language in ("en", "es")
+                     for code, name in Locale(language).territories.items() if len(code) == 2 and code.isalpha())

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot.answering.engine import Engine, index_key
+from bot.answering.engine import Engine
 from bot.corpus.catalog import Catalog
 from bot.discord_app.runner import run_bot
 from bot.index.passage_index import VECTORS_FILE, PassageIndex
+from bot.provision import index_key
 from bot.settings import Settings
 from tests.conftest import CORPUS_DIR, make_settings
 from tests.discord_app.helpers import bot_process, clean_env, only_embed, run_cli

@@ -1,0 +1,76 @@
+"""What retrieval derives from the passages once: built with the index, saved in it, read on every start.
+
+The corpus's word forms (for the words and names a question uses that the corpus never does), the
+territory names it uses, the word counts typo repair ranks by, and which passages hold each kind of
+answer. Deriving them is linear Python over every passage (minutes at a million passages); loading
+them is a few arrays. Bump `DERIVED_VERSION` when any of it is derived differently: saved indexes are
+then rebuilt (`bot.provision.index_key`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.corpus.articles import Term
+from bot.corpus.catalog import Speaker
+from bot.corpus.passages import Passage
+from bot.index.passage_index import PassageIndex
+from bot.retrieval.answer_kinds import passages_holding
+from bot.retrieval.lexical_document import lexical_document
+from bot.retrieval.normalise import word_counts
+from bot.retrieval.vocabulary import CorpusWords, PlaceNames, known_words
+
+DERIVED_VERSION = "1"
+
+_HOLDS = "holds:"  # array name prefix of each kind's mask
+
+
+@dataclass(frozen=True)
+class Derived:
+    """The corpus's vocabulary, places, word counts and answer-kind masks (see the module docstring)."""
+
+    known: CorpusWords
+    places: tuple[str, ...]  # territory names the corpus uses (folded)
+    counts: Mapping[str, int]  # folded word -> uses, for typo repair
+    holds: Mapping[str, np.ndarray]  # answer kind -> one bool per passage
+
+    @classmethod
+    def build(cls, passages: Sequence[Passage], speakers: Sequence[Speaker],
+              terms: Sequence[tuple[str, Term]] = ()) -> Derived:
+        documents = [lexical_document(p, speakers) for p in passages]
+        # Other names of the corpus's terms ("EE.UU.") are known names, but not indexed: BM25 ranked worse with them.
+        corpus_text = " ".join([*documents, *(a for _, term in terms for a in term.aliases)])
+        known = known_words(corpus_text)
+        return cls(known, tuple(PlaceNames.used_in(corpus_text, known)), word_counts(documents),
+                   passages_holding(passages, speakers))
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Named arrays for the index to save (strings as unicode arrays: loaded without pickle)."""
+        words = sorted(self.counts)
+        return {
+            "known_words": np.array(sorted(self.known.words), dtype=str),
+            "places": np.array(self.places, dtype=str),
+            "count_words": np.array(words, dtype=str),
+            "counts": np.array([self.counts[w] for w in words], dtype=np.int64),
+            **{_HOLDS + kind: np.asarray(mask, dtype=bool) for kind, mask in self.holds.items()},
+        }
+
+    @classmethod
+    def of_index(cls, index: PassageIndex, speakers: Sequence[Speaker], terms: Sequence[tuple[str, Term]] = ()
+                 ) -> Derived:
+        """What the index saved (`PassageIndex.derived`); derived here for an index saved without it."""
+        if index.derived is None:
+            return cls.build(index.passages, speakers, terms)
+        return cls.from_arrays(index.derived)
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> Derived:
+        """What `to_arrays` saved; KeyError or ValueError when it is not that."""
+        words = frozenset(arrays["known_words"].tolist())
+        counts = dict(zip(arrays["count_words"].tolist(), arrays["counts"].tolist(), strict=True))
+        holds = {name.removeprefix(_HOLDS): np.asarray(mask, dtype=bool)
+                 for name, mask in arrays.items() if name.startswith(_HOLDS)}
+        return cls(CorpusWords.of(words), tuple(arrays["places"].tolist()), counts, holds)

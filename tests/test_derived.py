@@ -1,0 +1,58 @@
+"""What retrieval derives from the passages: saved with the index, read back the same, and answering the same."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from bot.answering.engine import Engine
+from bot.corpus.articles import fold
+from bot.index.passage_index import PassageIndex
+from bot.provision import index_key
+from bot.retrieval import Derived, Retriever
+from bot.retrieval.normalise import word_counts
+
+
+def test_derived_state_read_back_from_the_saved_index_is_what_building_it_gives(engine: Engine,
+                                                                                 tmp_path: Path) -> None:
+    catalog = engine.catalog
+    built = Derived.build(catalog.passages, catalog.speakers, catalog.terms)
+    engine.index.save(tmp_path / "index")
+    loaded = PassageIndex.load(tmp_path / "index", index_key(catalog))
+    assert loaded.derived is not None
+    read = Derived.from_arrays(loaded.derived)
+    assert read.known == built.known
+    assert read.places == built.places
+    assert dict(read.counts) == dict(built.counts)
+    assert set(read.holds) == set(built.holds)
+    for kind, mask in built.holds.items():
+        assert np.array_equal(read.holds[kind], mask), kind
+
+
+def test_an_index_saved_without_derived_state_is_read_as_one_with_it(engine: Engine) -> None:
+    index = engine.index
+    bare = PassageIndex(index.passages, index.dense.vectors, index.sentences, index.sentence_dense.vectors,
+                        index.manifest, index.lexical, index.context_dense.vectors, index.ann, index.frequencies)
+    assert bare.derived is None
+    catalog = engine.catalog
+    questions = ["what did maduro propse?", "How many migrants?", "what did honduras say?", "¿Quién habló de Cuba?"]
+    with_saved = Retriever(index, engine.encode_query, lexical=index.lexical, speakers=catalog.speakers,
+                           terms=catalog.terms)
+    derived_here = Retriever(bare, engine.encode_query, lexical=index.lexical, speakers=catalog.speakers,
+                             terms=catalog.terms)
+    for question in questions:
+        a, b = with_saved.retrieve(question, 3), derived_here.retrieve(question, 3)
+        assert [h.passage.id for h in a.hits] == [h.passage.id for h in b.hits], question
+        assert a.signals == b.signals, question
+        assert a.unmentioned == b.unmentioned, question
+
+
+def test_word_counts_fold_each_distinct_word_as_folding_every_word_would() -> None:
+    texts = ["Díaz-Canel met DIAZ and díaz", "Guantánamo, guantanamo; Guantanamo’s", "short and longer words 2025"]
+    every_word = Counter(fold(w) for text in texts for w in re.findall(r"[^\W\d_]{4,}", text))
+    assert word_counts(texts) == dict(every_word)
+    assert word_counts(texts)["diaz"] == 3
+    assert "and" not in word_counts(texts)  # under four letters
