@@ -30,6 +30,8 @@ def test_derived_state_read_back_from_the_saved_index_is_what_building_it_gives(
     assert set(read.holds) == set(built.holds)
     for kind, mask in built.holds.items():
         assert np.array_equal(read.holds[kind], mask), kind
+    assert read.roles == built.roles
+    assert set(built.roles["metadata"]) == {a.slug for a in catalog.corpus.articles}
 
 
 def test_an_index_saved_without_derived_state_is_read_as_one_with_it(engine: Engine) -> None:

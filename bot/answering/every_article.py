@@ -11,7 +11,7 @@ followed by the other passages found.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -26,29 +26,15 @@ def stable_order(articles: Iterable[Article]) -> list[str]:
     return [a.slug for a in sorted(articles, key=lambda a: (a.published or dt.date.max, a.slug))]
 
 
-def counterparts(passages: Sequence[Passage], role: str) -> dict[str, int]:
-    """Per article slug, the row of its passage playing `role`: "metadata", "first" or "last" paragraph."""
-    rows: dict[str, int] = {}
-    for row, p in enumerate(passages):
-        if role == "metadata":
-            if p.kind == "metadata":
-                rows.setdefault(p.article, row)
-        elif p.kind == "paragraph" and p.paragraph is not None:
-            if role == "first":
-                rows.setdefault(p.article, row)  # passages come in article order: the first one seen
-            else:
-                rows[p.article] = row  # …and the last one seen (the last part of a split paragraph)
-    return rows
-
-
-def role_of(passage: Passage, passages: Sequence[Passage], wanted: frozenset[str]) -> str | None:
+def role_of(passage: Passage, passages: Sequence[Passage], roles: Mapping[str, Mapping[str, int]],
+            wanted: frozenset[str]) -> str | None:
     """"metadata", "first" or "last" when `passage` is about its article as a whole for a question wanting the
-    kinds `wanted`; else None."""
+    kinds `wanted`; else None. `roles`: each role's row per article (`Derived.roles`)."""
     if passage.kind == "metadata":
         return "metadata"
     for role in ("first", "last"):
         if role in wanted & POSITION_TYPES:
-            row = counterparts(passages, role).get(passage.article)
+            row = roles[role].get(passage.article)
             if row is not None and passages[row].id == passage.id:
                 return role
     return None
@@ -64,10 +50,11 @@ def cite_every_article(hits: list[Hit], retriever: Retriever, reading: Reading, 
     if len(order) < 2 or not hits:
         return hits
     passages = retriever.index.passages
-    role = role_of(hits[0].passage, passages, reading.wanted)
+    roles = retriever.derived.roles
+    role = role_of(hits[0].passage, passages, roles, reading.wanted)
     if role is None:
         return hits
-    rows = counterparts(passages, role)
+    rows = roles[role]
     found = {hit.passage.id: hit for hit in hits}
     wanted = [rows[slug] for slug in order if slug in rows]
     if len(wanted) < 2:

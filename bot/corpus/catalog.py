@@ -53,10 +53,10 @@ class Catalog:
         self.corpus = corpus
         self.model = model
         if passages is not None:  # the saved index's: what cutting this corpus for this model gives
-            self.passages = list(passages)
+            self.passages = passages  # the cached property's value, given instead of made
 
     @cached_property
-    def passages(self) -> list[Passage]:
+    def passages(self) -> Sequence[Passage]:
         """The corpus cut into passages for the model (on first use: a saved index brings its own)."""
         return corpus_passages(self.corpus, max_tokens=self.model.max_seq_length,
                                count_tokens=self.model.token_counter())

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ from bot.index.files import (
     verify_files,
 )
 from bot.index.lexical import LexicalIndex
+from bot.index.passage_file import PassageFile, write_passages
 from bot.index.vectors import VectorIndex
 from bot.index.wordfreqs import WordFrequencies
 
@@ -72,7 +73,7 @@ class PassageIndex:
             raise IndexUnusable(f"{len(passages)} passages but {vectors.shape[0]} vectors")
         if sentences.shape[0] != sentence_vectors.shape[0]:
             raise IndexUnusable(f"{sentences.shape[0]} sentences but {sentence_vectors.shape[0]} vectors")
-        self.passages = list(passages)
+        self.passages = passages
         self.dense = VectorIndex(vectors)
         self.sentences = sentences
         self.sentence_dense = VectorIndex(sentence_vectors)
@@ -82,10 +83,13 @@ class PassageIndex:
         self.ann = ann
         self.frequencies = frequencies  # general English, for judging unknown and misspelt words
         self.derived = dict(derived) if derived is not None else None  # named arrays, saved as they are given
-        self._by_id = {p.id: i for i, p in enumerate(self.passages)}
 
     def __len__(self) -> int:
         return len(self.passages)
+
+    @cached_property
+    def _by_id(self) -> dict[str, int]:
+        return {p.id: i for i, p in enumerate(self.passages)}
 
     def row(self, passage_id: str) -> int:
         return self._by_id[passage_id]
@@ -101,9 +105,7 @@ class PassageIndex:
     def save(self, directory: Path) -> None:
         """Write the index atomically into `directory` (replacing what was there)."""
         with atomic_directory(directory) as staging:
-            with (staging / PASSAGES_FILE).open("w", encoding="utf-8") as handle:
-                for passage in self.passages:
-                    handle.write(json.dumps(passage.to_record(), ensure_ascii=False) + "\n")
+            write_passages(staging / PASSAGES_FILE, self.passages)
             np.save(staging / VECTORS_FILE, self.dense.vectors)
             np.save(staging / SENTENCES_FILE, self.sentences)
             np.save(staging / SENTENCE_VECTORS_FILE, self.sentence_dense.vectors)
@@ -130,8 +132,7 @@ class PassageIndex:
             raise IndexUnusable("; ".join(reasons))
         verify_files(directory, manifest)
         try:
-            lines = (directory / PASSAGES_FILE).read_text(encoding="utf-8").splitlines()
-            passages = [Passage.from_record(json.loads(line)) for line in lines if line.strip()]
+            passages = PassageFile(directory / PASSAGES_FILE)
             # Memory-mapped, read-only: the pages are the file's, so several bot processes on one
             # machine (shards) share one copy of the matrices instead of holding one each.
             vectors = np.load(directory / VECTORS_FILE, allow_pickle=False, mmap_mode="r")

@@ -23,9 +23,11 @@ from bot.retrieval.lexical_document import lexical_document
 from bot.retrieval.normalise import word_counts
 from bot.retrieval.vocabulary import CorpusWords, PlaceNames, known_words
 
-DERIVED_VERSION = "1"
+DERIVED_VERSION = "2"
 
 _HOLDS = "holds:"  # array name prefix of each kind's mask
+_ROLE = "role:"  # ... and of each role's articles and rows
+ROLES = ("metadata", "first", "last")  # the passages that speak for their article as a whole (`every_article`)
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Derived:
     places: tuple[str, ...]  # territory names the corpus uses (folded)
     counts: Mapping[str, int]  # folded word -> uses, for typo repair
     holds: Mapping[str, np.ndarray]  # answer kind -> one bool per passage
+    roles: Mapping[str, Mapping[str, int]]  # "metadata", "first", "last" -> the row playing it, per article slug
 
     @classmethod
     def build(cls, passages: Sequence[Passage], speakers: Sequence[Speaker],
@@ -45,7 +48,7 @@ class Derived:
         corpus_text = " ".join([*documents, *(a for _, term in terms for a in term.aliases)])
         known = known_words(corpus_text)
         return cls(known, tuple(PlaceNames.used_in(corpus_text, known)), word_counts(documents),
-                   passages_holding(passages, speakers))
+                   passages_holding(passages, speakers), {role: counterparts(passages, role) for role in ROLES})
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Named arrays for the index to save (strings as unicode arrays: loaded without pickle)."""
@@ -56,6 +59,9 @@ class Derived:
             "count_words": np.array(words, dtype=str),
             "counts": np.array([self.counts[w] for w in words], dtype=np.int64),
             **{_HOLDS + kind: np.asarray(mask, dtype=bool) for kind, mask in self.holds.items()},
+            **{f"{_ROLE}{role}:articles": np.array(list(rows), dtype=str) for role, rows in self.roles.items()},
+            **{f"{_ROLE}{role}:rows": np.array(list(rows.values()), dtype=np.int64)
+               for role, rows in self.roles.items()},
         }
 
     @classmethod
@@ -73,4 +79,21 @@ class Derived:
         counts = dict(zip(arrays["count_words"].tolist(), arrays["counts"].tolist(), strict=True))
         holds = {name.removeprefix(_HOLDS): np.asarray(mask, dtype=bool)
                  for name, mask in arrays.items() if name.startswith(_HOLDS)}
-        return cls(CorpusWords.of(words), tuple(arrays["places"].tolist()), counts, holds)
+        roles = {role: dict(zip(arrays[f"{_ROLE}{role}:articles"].tolist(), arrays[f"{_ROLE}{role}:rows"].tolist(),
+                                strict=True)) for role in ROLES}
+        return cls(CorpusWords.of(words), tuple(arrays["places"].tolist()), counts, holds, roles)
+
+
+def counterparts(passages: Sequence[Passage], role: str) -> dict[str, int]:
+    """Per article slug, the row of its passage playing `role`: "metadata", "first" or "last" paragraph."""
+    rows: dict[str, int] = {}
+    for row, p in enumerate(passages):
+        if role == "metadata":
+            if p.kind == "metadata":
+                rows.setdefault(p.article, row)
+        elif p.kind == "paragraph" and p.paragraph is not None:
+            if role == "first":
+                rows.setdefault(p.article, row)  # passages come in article order: the first one seen
+            else:
+                rows[p.article] = row  # …and the last one seen (the last part of a split paragraph)
+    return rows

@@ -156,7 +156,7 @@ class Retriever:
         sentence_rows = index.sentences[:, 0].astype(np.int64) if len(index.sentences) else np.zeros(0, np.int64)
         # Sentences are stored in passage order: passage r owns sentences start[r]:start[r + 1].
         self._sentence_start = np.searchsorted(sentence_rows, np.arange(len(index) + 1))
-        derived = Derived.of_index(index, self.speakers, terms)  # saved with the index; built only for one without
+        self.derived = derived = Derived.of_index(index, self.speakers, terms)  # saved with the index (or built)
         self._known_words = derived.known
         self._places = PlaceNames(derived.places)
         self._cognates = Cognates(derived.known.words)
@@ -173,9 +173,10 @@ class Retriever:
         if self.speller is not None:
             self.speller.prepare()
 
-    def read(self, question: str) -> Reading:
-        """`question` read once: its language, typos repaired, its English translation, what it asks for, its vector."""
-        language = question_language(question, self.frequencies)
+    def read(self, question: str, language: Language | None = None) -> Reading:
+        """`question` read once: its language (unless given: the asker's question's, detected when it was checked),
+        typos repaired, its English translation, what it asks for, its vector."""
+        language = language or question_language(question, self.frequencies)
         spanish = language == "es"
         if self.speller is not None and not spanish:  # Spanish words are not English typos
             question = self.speller.correct(question)
@@ -188,9 +189,10 @@ class Retriever:
         wanted = wanted_types(searched)
         return Reading(question, language, searched, read_as, wanted, question_focus(searched, wanted), vector)
 
-    def retrieve(self, question: str, k: int) -> Retrieval:
-        """The `k` best passages and the signals about how surely they answer `question`."""
-        reading = self.read(question)
+    def retrieve(self, question: str, k: int, *, language: Language | None = None) -> Retrieval:
+        """The `k` best passages and the signals about how surely they answer `question` (asked in `language`,
+        detected here if not given)."""
+        reading = self.read(question, language)
         question, language, spanish = reading.question, reading.language, reading.spanish
         found = self._search(reading, k)
         unknown, words = unknown_words(question, self._known_words, spanish=spanish)
