@@ -57,6 +57,18 @@ def test_bad_questions_raise_clear_errors(engine: Engine) -> None:
         engine.ask("why " * 200)
 
 
+def test_a_checked_question_is_cleaned_once_and_answered_as_the_text_it_holds(engine: Engine) -> None:
+    checked = engine.check("  ¿Qué propuso\u200b Maduro?\n")
+    assert checked.text == "¿Qué propuso Maduro?"
+    assert checked.language == "es"
+    assert engine.check("What did Maduro propose?").language == "en"
+    by_value, by_text = engine.ask(checked), engine.ask("¿Qué propuso Maduro?")
+    assert by_value.confidence == by_text.confidence
+    assert [c.passage.id for c in by_value.citations] == [c.passage.id for c in by_text.citations]
+    with pytest.raises(QuestionError, match="at most 500"):
+        engine.check("why " * 200)
+
+
 def test_highlights_mark_the_answering_sentence_inside_verbatim_text(engine: Engine) -> None:
     answer = engine.ask("What did Canel say about sending 30,000 migrants to Guantanamo?")
     top = answer.citations[0]

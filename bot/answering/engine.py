@@ -15,7 +15,7 @@ from bot.answering.answer import Answer, Citation, build_answer, cite
 from bot.answering.every_article import cite_every_article, stable_order
 from bot.answering.followup import FollowUps, Turn
 from bot.answering.overview import event_names, overview_answer, overview_kind
-from bot.answering.question import asks_about_people, clean_question
+from bot.answering.question import Question, asks_about_people, clean_question
 from bot.corpus.articles import Article
 from bot.corpus.catalog import Catalog
 from bot.index.embeddings import Embedder
@@ -23,6 +23,7 @@ from bot.index.passage_index import BuildReport, PassageIndex
 from bot.provision import current_index, query_encoder
 from bot.retrieval import RetrievalConfig, Retriever
 from bot.retrieval.decide import LIKENESS_MODEL_FILE, MODEL_FILE, DecisionModel
+from bot.retrieval.language import question_language
 from bot.retrieval.reader import Reader
 from bot.retrieval.translate import TO_SPANISH, MachineTranslator
 from bot.settings import Settings
@@ -140,13 +141,21 @@ class Engine:
 
     # -- questions --------------------------------------------------------------------------
 
-    def ask(self, question: str, top_k: int | None = None, previous: Turn | None = None) -> Answer:
-        """Answer `question` with cited passages; raises `QuestionError` for unusable input.
+    def check(self, question: str) -> Question:
+        """`question` cleaned and checked, with its language; raises `QuestionError` for unusable input
+        (empty, or longer than `max_question_chars`) with a message for the asker."""
+        cleaned = clean_question(question, max_chars=self.settings.max_question_chars)
+        return Question(cleaned, question_language(cleaned, self._state.index.frequencies))
+
+    def ask(self, question: str | Question, top_k: int | None = None, previous: Turn | None = None) -> Answer:
+        """Answer `question` (checked here unless it was by `check`) with cited passages; raises `QuestionError`
+        for unusable input.
 
         With `previous` (the exchange it follows up), the question is read in that context
         (`bot.answering.followup`), and the answer's `searched_for` says what was searched.
         """
-        cleaned = clean_question(question, max_chars=self.settings.max_question_chars)
+        checked = question if isinstance(question, Question) else self.check(question)
+        cleaned = checked.text
         state = self._state  # one snapshot throughout, whatever a concurrent `reload` does
         kind = overview_kind(cleaned, state.events)
         if kind is not None:  # "who spoke?", "a summary": the corpus's structure answers, not one ranked passage
@@ -157,7 +166,7 @@ class Engine:
         if previous is not None:
             rewrite = state.followups.rewrite(cleaned, previous)
             query, exclude = rewrite.query, frozenset(rewrite.exclude)
-        found = state.retriever.retrieve(query, min(len(state.index), k + len(exclude)))
+        found = state.retriever.retrieve(query, min(len(state.index), k + len(exclude)), language=checked.language)
         confidence = self.decision.confidence(found.signals)
         found_hits = [hit for hit in found.hits if hit.passage.id not in exclude][:k] if exclude else found.hits
         # "Who wrote the article?" with several articles: every article's details, not one by chance.
@@ -174,10 +183,10 @@ class Engine:
 
         Retrieval only: nothing is decided (the answer they page through was decided when it was given).
         """
-        cleaned = clean_question(query, max_chars=self.settings.max_question_chars)
+        checked = self.check(query)
         state = self._state
-        hits = state.retriever.search(cleaned, max(1, min(k, len(state.index))))
-        return build_answer(cleaned, hits, state.articles, "none").citations
+        hits = state.retriever.retrieve(checked.text, max(1, min(k, len(state.index))), language=checked.language).hits
+        return build_answer(checked.text, hits, state.articles, "none").citations
 
     def context(self, ref: str) -> tuple[Citation, ...] | None:
         """The passage a `passage_ref` names with the ones before and after it; None if the corpus lost it."""

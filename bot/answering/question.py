@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.corpus.articles import fold
 from bot.i18n import N_, Texts, texts
+from bot.index.wordfreqs import Language
 
 EMPTY = N_("Please ask a question in words, for example: {example}")
 TOO_LONG = N_("That question is {length} characters long; please keep it to at most {limit}.")
@@ -49,6 +51,18 @@ def clean_question(text: str, *, max_chars: int) -> str:
     if len(text) > max_chars:
         raise QuestionError(TOO_LONG, length=len(text), limit=max_chars)
     return text
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question checked once (`Engine.check`): cleaned, within the length limit, and the language it is asked in.
+
+    The faces check a question before they defer (so that an error can be private) and hand the engine this
+    value, which it answers as it is: nothing is cleaned, checked or detected twice.
+    """
+
+    text: str
+    language: Language
 
 
 # Words that only greet or thank (English and Spanish, accents folded): a message made of nothing else is not a

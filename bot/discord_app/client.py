@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.answering.answer import Answer, Citation
 from bot.answering.engine import Engine
 from bot.answering.followup import Turn
+from bot.answering.question import Question
 from bot.settings import Settings
 from bot.store import QuestionRecord, Store
 
@@ -147,7 +148,7 @@ class SummitBot(commands.Bot):
                                  return_exceptions=True)
         await self.close()
 
-    async def answer(self, question: str, previous: Turn | None = None) -> Answer:
+    async def answer(self, question: str | Question, previous: Turn | None = None) -> Answer:
         """`engine.ask` in a worker thread, at most `max_concurrent_answers` at a time (`previous`: the
         exchange the question follows up)."""
         started = time.perf_counter()
@@ -159,7 +160,7 @@ class SummitBot(commands.Bot):
         self.metrics.observe_answer(answer.confidence, time.perf_counter() - started)
         return answer
 
-    async def timed_answer(self, question: str, previous: Turn | None = None) -> Answered:
+    async def timed_answer(self, question: str | Question, previous: Turn | None = None) -> Answered:
         """`answer`, with the time the asker waited for it."""
         started = time.perf_counter()
         answer = await self.answer(question, previous)

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answering.question import QuestionError, clean_question, is_greeting
+from bot.answering.question import Question, QuestionError, is_greeting
 from bot.i18n import Texts
 
 from ..buttons import answer_view
@@ -39,21 +39,20 @@ class AskCog(commands.Cog):
                            thread=loc("description", "Answer in a new thread, so that a conversation does not flood the channel"))  # noqa: E501
     @per_user_cooldown()
     async def ask(self, interaction: discord.Interaction[SummitBot], question: str, thread: bool = False) -> None:
-        settings = self.bot.settings
         t = interaction_texts(interaction)
-        try:  # before deferring, so that the error can be ephemeral
-            clean_question(question, max_chars=settings.max_question_chars)
+        try:  # before deferring, so that the error can be ephemeral; the engine answers what it checked
+            checked = self.bot.engine.check(question)
         except QuestionError as exc:
             await send(interaction, ephemeral=True, content=exc.message(t))
             return
-        if is_greeting(question):
+        if is_greeting(checked.text):
             me = self.bot.user
             await send(interaction, ephemeral=True, content=help_text(me.display_name if me else "summit-bot", t))
             return
         async with self.bot.work.track(interaction):  # refused while stopping (the error handler says so)
-            await self.answer(interaction, question, thread, t)
+            await self.answer(interaction, checked, thread, t)
 
-    async def answer(self, interaction: discord.Interaction[SummitBot], question: str, thread: bool,
+    async def answer(self, interaction: discord.Interaction[SummitBot], question: Question, thread: bool,
                      t: Texts) -> None:
         settings = self.bot.settings
         public = interaction_public(settings.allowed_channel_ids, interaction)

@@ -16,7 +16,8 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from bot.answering.question import QuestionError, clean_question, is_greeting
+from bot.answering.question import Question, QuestionError, is_greeting
+from bot.i18n import texts
 
 from ..buttons import answer_view
 from ..channels import message_public
@@ -102,8 +103,13 @@ class MentionsCog(commands.Cog):
 
     async def handle(self, message: discord.Message, text: str, me: discord.abc.User) -> None:
         settings = self.bot.settings
-        # The question's language: a mention carries no client locale.
-        t = message_texts(message, text, self.bot.engine.index.frequencies)
+        try:  # checked once: the engine answers what it checked here
+            checked: Question | QuestionError = self.bot.engine.check(text)
+        except QuestionError as exc:
+            checked = exc
+        # The question's language, detected when it was checked: a mention carries no client locale.
+        t = (texts(checked.language) if isinstance(checked, Question)
+             else message_texts(message, text, self.bot.engine.index.frequencies))
         retry_after = self.bot.limiter.hit(message.author.id)
         if retry_after is not None:
             if self.first_warning(message.author.id, retry_after):
@@ -115,13 +121,11 @@ class MentionsCog(commands.Cog):
         if not text or is_greeting(text):  # "@bot", "@bot hola": the help, not a refusal
             await self.reply(message, content=help_text(me.display_name, t, client_language_known=False))
             return
-        try:
-            clean_question(text, max_chars=settings.max_question_chars)
-        except QuestionError as exc:
-            await self.reply(message, content=exc.message(t))
+        if isinstance(checked, QuestionError):
+            await self.reply(message, content=checked.message(t))
             return
         previous = await previous_answer(self.bot, message.channel, message.reference, before=message)
-        answered = await self.bot.timed_answer(text, previous.turn if previous else None)
+        answered = await self.bot.timed_answer(checked, previous.turn if previous else None)
         answer = answered.answer
         view = answer_view(answer, message.author.id, votes=self.bot.store.enabled, deletable=True, t=t,
                            translatable=self.bot.engine.to_spanish is not None)
