@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from bot.answering.engine import Engine
-from bot.corpus.articles import fold
 from bot.index.passage_index import PassageIndex
 from bot.provision import index_key
 from bot.retrieval import Derived, Retriever
 from bot.retrieval.normalise import word_counts
+from bot.text import fold
 
 
 def test_derived_state_read_back_from_the_saved_index_is_what_building_it_gives(engine: Engine,

@@ -10,9 +10,9 @@ import pytest
 
 from bot.answering.engine import Engine
 from bot.answering.followup import FollowUps, Turn
-from bot.corpus.articles import fold
 from bot.corpus.catalog import Catalog
 from bot.settings import PROJECT_ROOT
+from bot.text import fold
 from bot.tools.followup_eval import load_pairs, metrics, run
 
 

@@ -24,13 +24,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-from bot.corpus.articles import fold
 from bot.corpus.catalog import Catalog, Speaker
+from bot.text import fold, tokenize, whole_words
 
 How = Literal["alone", "swap", "person", "topic"]
 
 # Generic English and Spanish function words (folded: no accents, lower case).
-_WORD_RE = re.compile(r"[\w'’-]+")
 _PERSON_PRONOUNS = frozenset(
     "he him his himself she her hers herself el ella lo la le su sus suyo suya".split()
 )
@@ -97,7 +96,7 @@ class FollowUps:
                 if form.strip():
                     forms.append((fold(form), speaker))
         forms.sort(key=lambda pair: -len(pair[0]))  # the longest form wins ("Luis Arce" before "Arce")
-        return [(re.compile(rf"(?<!\w){re.escape(form)}(?!\w)"), speaker) for form, speaker in forms]
+        return [(whole_words([form]), speaker) for form, speaker in forms]
 
     def mentions(self, text: str) -> list[_Mention]:
         """The people `text` names (by name, alias or country), in order, overlapping forms counted once."""
@@ -120,7 +119,7 @@ class FollowUps:
     def rewrite(self, followup: str, previous: Turn) -> Rewrite:
         """What to search for `followup`, asked right after `previous`."""
         folded = fold(followup)
-        words = _WORD_RE.findall(folded)
+        words = tokenize(folded)
         new = self.mentions(followup)
         wants_more = any(w in _MORE_WORDS for w in words)
         exclude = previous.passage_ids[:1] if wants_more else ()  # "else": other than the answer given
@@ -153,7 +152,7 @@ def _content_words(text: str, mentions: list[_Mention]) -> list[str]:
     folded = fold(text)
     for mention in reversed(mentions):
         folded = folded[: mention.start] + " " + folded[mention.end:]
-    return [w for w in _WORD_RE.findall(folded) if w.strip("'’-") not in _FUNCTION_WORDS
+    return [w for w in tokenize(folded) if w.strip("'’-") not in _FUNCTION_WORDS
             and w not in _PERSON_PRONOUNS and w not in _THING_POINTERS and w not in _MORE_WORDS and len(w) > 1]
 
 

@@ -9,15 +9,13 @@ a question with any other word asks about something in particular, and is left t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 from bot.answering.answer import Answer, ArticleRef, Citation, OverviewKind
-from bot.corpus.articles import Article, Person, fold
+from bot.corpus.articles import Article, Person
 from bot.corpus.catalog import Catalog
 from bot.corpus.passages import Passage
-
-_WORD_RE = re.compile(r"[^\W\d_]+")
+from bot.text import fold, letter_runs, whole_words
 
 # "who …", "which countries …", "list the leaders": a question after the people or the countries as a whole
 WHO = frozenset({"who", "quien", "quienes"})
@@ -62,8 +60,8 @@ def overview_kind(question: str, names: Iterable[str] = ()) -> OverviewKind | No
     Such a question holds only the words above and those of `names` (what the corpus calls its events, so "the
     ALBA summit" is the summit), and no number: any other word (a leader, a country, a topic) makes it particular."""
     folded = fold(question)
-    words = _WORD_RE.findall(folded)
-    allowed = _VOCABULARY | {w for name in names for w in _WORD_RE.findall(fold(name))}
+    words = letter_runs(folded)
+    allowed = _VOCABULARY | {w for name in names for w in letter_runs(fold(name))}
     if not words or len(words) > MAX_WORDS or any(ch.isdigit() for ch in folded) or not set(words) <= allowed:
         return None
     present = set(words)
@@ -108,5 +106,5 @@ def _name_spans(text: str, person: Person) -> tuple[tuple[int, int], ...]:
     if len(folded) != len(text):
         return ()
     found = [m.span() for form in person.name_forms
-             if (m := re.search(rf"(?<!\w){re.escape(fold(form))}(?!\w)", folded))]
+             if (m := whole_words([fold(form)]).search(folded))]
     return (min(found),) if found else ()

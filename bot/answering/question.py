@@ -7,9 +7,9 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.corpus.articles import fold
 from bot.i18n import N_, Texts, texts
 from bot.index.wordfreqs import Language
+from bot.text import fold, letter_runs
 
 EMPTY = N_("Please ask a question in words, for example: {example}")
 TOO_LONG = N_("That question is {length} characters long; please keep it to at most {limit}.")
@@ -72,13 +72,12 @@ GREETINGS = frozenset({
     "thanks", "thank", "you", "cheers", "bot", "hola", "buenas", "buenos", "buen", "dia", "dias", "tardes",
     "noches", "saludos", "que", "tal", "gracias", "muchas", "ola", "holi", "bienvenido", "como", "estas",
 })
-_LETTERS_RE = re.compile(r"[^\W\d_]+")
 
 
 def is_greeting(text: str) -> bool:
     """Whether `text` only greets or thanks ("hola", "hi there!", "buenas tardes", "¿qué tal?")."""
     folded = fold(text)
-    words = _LETTERS_RE.findall(folded)
+    words = letter_runs(folded)
     return bool(words) and len(words) <= 5 and all(word in GREETINGS for word in words) and not any(
         ch.isdigit() for ch in folded)
 
@@ -96,5 +95,5 @@ PERSON_CUES = frozenset({
 
 def asks_about_people(question: str, unmentioned: Sequence[str]) -> bool:
     """Whether `question` asks about a person: a word of `PERSON_CUES`, or an unmentioned word written as a name."""
-    return any(w in PERSON_CUES for w in _LETTERS_RE.findall(fold(question))) or any(
+    return any(w in PERSON_CUES for w in letter_runs(fold(question))) or any(
         w[:1].isupper() for w in unmentioned)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import itertools
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bot.text import contains_words, fold
 
 FENCE = "+++"
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -22,15 +22,6 @@ class CorpusError(Exception):
         super().__init__(f"{path}: {problem}")
         self.path = path
         self.problem = problem
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form of `text` (for matching names, not for display)."""
-    if text.isascii():  # nothing to decompose or strip: the common case, at C speed
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(itertools.filterfalse(unicodedata.combining, decomposed))
-    return stripped.replace("’", "'").casefold()
 
 
 @dataclass(frozen=True)
@@ -51,11 +42,7 @@ class Person:
     def mentioned_in(self, text: str) -> bool:
         """True if the name or an alias occurs in `text` as whole words (accent-insensitive)."""
         folded = fold(text)
-        return any(_contains_words(folded, fold(form)) for form in self.name_forms)
-
-
-def _contains_words(haystack: str, needle: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack) is not None
+        return any(contains_words(folded, fold(form)) for form in self.name_forms)
 
 
 @dataclass(frozen=True)
@@ -67,7 +54,7 @@ class Term:
 
     def mentioned_in(self, text: str) -> bool:
         """True if the term occurs in `text` as whole words, case kept ("US" is not "us")."""
-        return _contains_words(text, self.name)
+        return contains_words(text, self.name)
 
 
 @dataclass(frozen=True)

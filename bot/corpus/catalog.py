@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from bot.corpus.articles import Article, Corpus, Person, Term, fold, load_corpus
+from bot.corpus.articles import Article, Corpus, Person, Term, load_corpus
 from bot.corpus.passages import CHUNKER_VERSION, Passage, corpus_passages
 from bot.index.embeddings import ModelSpec, resolve_model
 from bot.settings import Settings
+from bot.text import fold
 
 log = logging.getLogger(__name__)
 

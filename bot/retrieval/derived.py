@@ -23,7 +23,7 @@ from bot.retrieval.lexical_document import lexical_document
 from bot.retrieval.normalise import word_counts
 from bot.retrieval.vocabulary import CorpusWords, PlaceNames, known_words
 
-DERIVED_VERSION = "2"
+DERIVED_VERSION = "3"
 
 _HOLDS = "holds:"  # array name prefix of each kind's mask
 _ROLE = "role:"  # ... and of each role's articles and rows

@@ -36,6 +36,7 @@ import numpy as np
 from bot.corpus.passages import PHOTO_PREFIX
 from bot.retrieval.answer_kinds import wanted_types
 from bot.retrieval.phrases import PHRASE_KINDS, Span, extend_left, kind_phrases, merge_spans
+from bot.text import tokenize, whole_words
 
 # -- the question's focus ------------------------------------------------------------------------
 
@@ -91,13 +92,12 @@ def asks_about_photo(question: str) -> bool:
     return _PHOTO_RE.search(question) is not None
 
 
-_WORD_RE = re.compile(r"[\w’'-]+")
 _ENDING_RE = re.compile(r"(?<=\w\w\w)(?:’s|'s|es|s)$")
 
 
 def _words(text: str) -> list[str]:
     """Lower-case words, without a plural or possessive "s" ("Bank's" and "banks" are "bank")."""
-    return [_ENDING_RE.sub("", w) for w in _WORD_RE.findall(text.lower())]
+    return [_ENDING_RE.sub("", w) for w in tokenize(text.lower())]
 
 
 def tells_more(text: str, focus: Focus) -> bool:
@@ -179,7 +179,7 @@ class Highlighter:
     def __init__(self, names: Iterable[str] = (), *, margin: float = 0.05) -> None:
         self.names = tuple(sorted(set(names), key=len, reverse=True))  # "Nicolás Maduro" before "Maduro"
         self.margin = margin
-        self._names = re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, self.names))})(?!\w)") if self.names else None
+        self._names = whole_words(self.names) if self.names else None
         # A name anywhere; a pronoun only opening the sentence ("the measures he announced" reports no speech).
         subject = "|".join([*(re.escape(n) for n in self.names), r"^(?:He|She|They)"])
         # "Philip Pierre, Prime Minister of Saint Lucia, stated that …", "He also stressed that …",

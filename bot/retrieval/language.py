@@ -24,10 +24,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.corpus.articles import fold
 from bot.index.wordfreqs import Language, WordFrequencies
+from bot.text import fold, letter_runs
 
-_WORD_RE = re.compile(r"[^\W\d_]+")
 # Spanish function words and marks: the fallback counts a question with two or more as Spanish.
 _SPANISH_MARKERS = re.compile(
     r"[¿¡ñ]|\b(?:qué|que|quién|quien|cómo|cuál|cual|cuándo|cuando|dónde|por qué|los|las|del|una|sobre|dijo|fue|"
@@ -40,7 +39,7 @@ def question_language(text: str, frequencies: WordFrequencies | None = None) -> 
     """"es" when `text` reads as Spanish, else "en"."""
     if frequencies is None:
         return "es" if len(_SPANISH_MARKERS.findall(text)) >= 2 else "en"
-    words = [w.lower() for w in _WORD_RE.findall(text)]
+    words = [w.lower() for w in letter_runs(text)]
     lean = sum(frequencies.zipf(w, "es") - frequencies.zipf(w, "en") for w in words)
     return "es" if lean > 0 else "en"
 
@@ -52,7 +51,6 @@ def looks_spanish(text: str, frequencies: WordFrequencies | None = None) -> bool
 # -- cognates -------------------------------------------------------------------------------------
 
 PREFIX = 6
-_LONG_WORD_RE = re.compile(rf"[^\W\d_]{{{PREFIX},}}")
 
 
 class Cognates:
@@ -67,7 +65,7 @@ class Cognates:
     def of(self, text: str) -> list[str]:
         """For each long word of `text`, the corpus words it most resembles (none when no word shares its start)."""
         found: list[str] = []
-        for word in _LONG_WORD_RE.findall(text):
+        for word in letter_runs(text, PREFIX):
             folded = fold(word)
             candidates = self._by_prefix.get(folded[:PREFIX])
             if not candidates:

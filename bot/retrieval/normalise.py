@@ -13,10 +13,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from bot.corpus.articles import fold
 from bot.index.wordfreqs import WordFrequencies
+from bot.text import LETTERS_RE, fold, letter_runs
 
-_WORD_RE = re.compile(r"[^\W\d_]{4,}")
+MIN_WORD = 4  # shorter words are left as they are: too many words are one edit from them
 MAX_VOCABULARY = 50_000  # the most frequent corpus words kept for repair; bounds memory on huge corpora
 MAX_WORD = 30  # longer "words" are not typos of anything, and their deletions would cost O(length²)
 ENGLISH_ZIPF = 3.5  # English words at least this common are repair targets too (about 25,000 words)
@@ -63,7 +63,7 @@ class _Neighbours:
 def word_counts(texts: Iterable[str]) -> dict[str, int]:
     """How often `texts` use each word of four letters or more (folded): the `MAX_VOCABULARY` most frequent, the
     repair's corpus words. Counted as written, then folded once per distinct word (a large corpus's cost)."""
-    written = Counter(w for text in texts for w in _WORD_RE.findall(text))
+    written = Counter(w for text in texts for w in letter_runs(text, MIN_WORD))
     counts: Counter[str] = Counter()
     for word, n in written.items():  # in first-seen order, as folding every word would count them
         counts[fold(word)] += n
@@ -112,10 +112,12 @@ class Speller:
 
         def repair(match: re.Match[str]) -> str:
             word = match.group(0)
+            if len(word) < MIN_WORD:
+                return word
             inside = bool(text[: match.start()].strip(" \t¿¡\"'“‘("))
             fixed = self.suggestion(word, english=not (inside and word[:1].isupper()))
             if fixed is None:
                 return word
             return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed
 
-        return _WORD_RE.sub(repair, text)
+        return LETTERS_RE.sub(repair, text)

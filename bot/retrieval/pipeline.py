@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.corpus.articles import Term, fold
+from bot.corpus.articles import Term
 from bot.corpus.catalog import Speaker
 from bot.corpus.passages import Passage
 from bot.index.ann import DEFAULT_ANN_THRESHOLD
@@ -40,6 +40,7 @@ from bot.retrieval.normalise import Speller
 from bot.retrieval.reader import Reader, reader_text
 from bot.retrieval.translate import MachineTranslator
 from bot.retrieval.vocabulary import PlaceNames, unknown_names, unknown_words
+from bot.text import fold
 
 QueryEncoder = Callable[[str], np.ndarray]
 

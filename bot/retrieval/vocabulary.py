@@ -11,9 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from bot.corpus.articles import fold
-
-_WORD_RE = re.compile(r"[^\W_][\w'’.-]*")
+from bot.text import contains_words, fold, tokenize, whole_words
 
 
 def _forms(word: str) -> list[str]:
@@ -40,7 +38,7 @@ class CorpusWords:
 
 def known_words(text: str) -> CorpusWords:
     """The word forms of `text`, for `unknown_names` and `unknown_words`; built once per index."""
-    return CorpusWords.of(frozenset(form for word in set(_WORD_RE.findall(text)) for form in _forms(word)))
+    return CorpusWords.of(frozenset(form for word in set(tokenize(text)) for form in _forms(word)))
 
 
 def unknown_names(question: str, known: CorpusWords) -> list[str]:
@@ -48,7 +46,7 @@ def unknown_names(question: str, known: CorpusWords) -> list[str]:
 
     `known` comes from `known_words(corpus text)`: accents and case are ignored ("Guantánamo" is known).
     """
-    words = [w.rstrip(".") for w in _WORD_RE.findall(question)]
+    words = tokenize(question)
     found = []
     for i, word in enumerate(words):
         is_name = (word[:1].isupper() and i > 0) or word.isdigit() or word.isupper()
@@ -60,7 +58,6 @@ def unknown_names(question: str, known: CorpusWords) -> list[str]:
     return found
 
 
-_TOKEN_RE = re.compile(r"[^\W_][\w'’-]*")
 
 
 def unknown_words(question: str, known: CorpusWords, *, spanish: bool) -> tuple[list[str], int]:
@@ -68,7 +65,7 @@ def unknown_words(question: str, known: CorpusWords, *, spanish: bool) -> tuple[
 
     A Spanish word sharing a five-letter stem with a corpus word is not unknown ("deportaciones").
     """
-    words = [w for w in _TOKEN_RE.findall(question) if len(w) > 2]
+    words = [w for w in tokenize(question) if len(w) > 2]
     unknown = []
     for word in words:
         base, *parts = _forms(word)
@@ -90,7 +87,7 @@ class PlaceNames:
 
     def __init__(self, used: Iterable[str]) -> None:
         foreign = sorted(territory_names() - set(used), key=len, reverse=True)
-        self._pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, foreign)) + r")\b") if foreign else None
+        self._pattern = whole_words(foreign) if foreign else None
 
     @staticmethod
     def used_in(corpus_text: str, known: CorpusWords) -> list[str]:
@@ -99,7 +96,7 @@ class PlaceNames:
         # in the text, so a large corpus costs one look-up per name, not one pass over it per name.
         candidates = [n for n in territory_names() if all(w in known for w in re.findall(r"\w+", n))]
         folded = fold(corpus_text) if candidates else ""
-        return sorted(n for n in candidates if re.search(rf"\b{re.escape(n)}\b", folded))
+        return sorted(n for n in candidates if contains_words(folded, n))
 
     def in_text(self, text: str) -> list[str]:
         return self._pattern.findall(fold(text)) if self._pattern is not None else []

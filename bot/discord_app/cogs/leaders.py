@@ -7,8 +7,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answering.framing import person_line
-from bot.corpus.articles import fold
 from bot.corpus.catalog import Catalog, Speaker
+from bot.text import fold
 
 from ..client import SummitBot, as_summit_bot
 from ..localization import interaction_texts, loc
