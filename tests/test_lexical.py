@@ -42,7 +42,7 @@ def test_save_load_roundtrip_and_damage(tmp_path: Path) -> None:
     again = LexicalIndex.load(tmp_path)
     assert np.array_equal(again.scores("fleet ships"), index.scores("fleet ships"))
     assert again.scores("fleet ships").argmax() == 2
-    (tmp_path / "vocab.index.json").write_text("{}")
+    (tmp_path / "lexicon.json").write_text('{"documents": 3, "vocabulary": {}, "stopwords": []}')
     with pytest.raises(ValueError):
         LexicalIndex.load(tmp_path)
 

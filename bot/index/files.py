@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 
 class IndexUnusable(Exception):

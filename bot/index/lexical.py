@@ -1,8 +1,9 @@
 """Lexical (BM25) scoring of passages: built with bm25s, queried with numpy alone.
 
-bm25s builds the index (English stemming, stop words) and saves it as a CSC matrix of BM25
-weights. Queries only need a sum over a few columns, so they read those arrays with numpy and
-tokenize the way bm25s does: importing bm25s pulls in scipy, half a second on every cold start.
+bm25s builds the index (English stemming, stop words) as a CSC matrix of BM25 weights, which we
+save in our own layout. Queries only need a sum over a few columns, so they read those arrays with
+numpy and tokenize the way bm25s does: importing bm25s pulls in scipy, half a second on every cold
+start.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern
-STOPWORDS_FILE = "stopwords.json"
+WEIGHTS_FILE = "weights.npz"  # BM25 weight of each (term, document): CSC data, indices, indptr
+LEXICON_FILE = "lexicon.json"  # documents, vocabulary (term -> column), stop words
 
 # Question words carry no topic: without them "what did X say" matches on X alone.
 _QUESTION_WORDS = frozenset(
@@ -65,7 +67,7 @@ def tokenize(text: str, stopwords: frozenset[str]) -> list[str]:
 
 
 class LexicalIndex:
-    """BM25 weights of each (term, passage), as saved by bm25s; scored with numpy."""
+    """BM25 weights of each (term, passage), as bm25s computed them; scored with numpy."""
 
     def __init__(self, vocabulary: dict[str, int], data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
                  documents: int, stopwords: frozenset[str]) -> None:
@@ -76,46 +78,47 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, documents: Sequence[str]) -> LexicalIndex:
-        """Index `documents` with bm25s (through a temp dir: bm25s saves what we then read)."""
-        import tempfile
-
+        """Index `documents` with bm25s's public API: `BM25.index` over our tokens, then its weight matrix
+        (`BM25.scores`, CSC arrays) and vocabulary (`BM25.vocab_dict`)."""
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
         stopwords = build_stopwords()
         model = bm25s.BM25()
-        model.index([tokenize(d, stopwords) for d in documents], show_progress=False)
-        with tempfile.TemporaryDirectory(prefix="summit-bm25-") as tmp:
-            model.save(tmp)
-            (Path(tmp) / STOPWORDS_FILE).write_text(json.dumps(sorted(stopwords)), encoding="utf-8")
-            return cls.load(Path(tmp))
-
-    def save(self, directory: Path) -> None:
-        """Write the index in bm25s's layout (plus our stop words) into `directory`."""
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / "params.index.json").write_text(json.dumps({"num_docs": self.documents}), encoding="utf-8")
-        (directory / "vocab.index.json").write_text(json.dumps(self.vocabulary), encoding="utf-8")
-        for name, array in (("data", self._data), ("indices", self._indices), ("indptr", self._indptr)):
-            np.save(directory / f"{name}.csc.index.npy", array)
-        (directory / STOPWORDS_FILE).write_text(json.dumps(sorted(self.stopwords)), encoding="utf-8")
+        model.index([tokenize(d, stopwords) for d in documents], create_empty_token=False, show_progress=False)
+        weights = model.scores
+        return cls.checked(dict(model.vocab_dict), np.asarray(weights["data"]), np.asarray(weights["indices"]),
+                           np.asarray(weights["indptr"]), int(weights["num_docs"]), stopwords)
 
     @classmethod
-    def load(cls, directory: Path) -> LexicalIndex:
-        """Read a saved index (raises OSError/ValueError/KeyError when files are missing or damaged)."""
-        params = json.loads((directory / "params.index.json").read_text(encoding="utf-8"))
-        vocabulary = json.loads((directory / "vocab.index.json").read_text(encoding="utf-8"))
-        arrays = [np.load(directory / f"{name}.csc.index.npy", allow_pickle=False)
-                  for name in ("data", "indices", "indptr")]
-        stopwords = frozenset(json.loads((directory / STOPWORDS_FILE).read_text(encoding="utf-8")))
-        data, indices, indptr = arrays
-        documents = int(params["num_docs"])
+    def checked(cls, vocabulary: dict[str, int], data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
+                documents: int, stopwords: frozenset[str]) -> LexicalIndex:
+        """The index of these arrays, once they are seen to fit together (ValueError if not)."""
         columns = indptr.shape[0] - 1
-        # bm25s lists an empty token after the last column; it has no weights.
+        # An empty token (bm25s can add one for documents without tokens) has no weights.
         vocabulary = {token: column for token, column in vocabulary.items() if token and column < columns}
         if (len(vocabulary) != columns or data.shape != indices.shape or indptr[-1] != data.shape[0]
                 or (indices.size and (indices.max() >= documents or indices.min() < 0))):
             raise ValueError("BM25 arrays do not match the vocabulary")
         return cls(vocabulary, data, indices, indptr, documents, stopwords)
+
+    def save(self, directory: Path) -> None:
+        """Write the index into `directory`, in our own layout: the weights' CSC arrays, and a lexicon (documents,
+        vocabulary, stop words)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        with (directory / WEIGHTS_FILE).open("wb") as handle:
+            np.savez(handle, data=self._data, indices=self._indices, indptr=self._indptr)
+        lexicon = {"documents": self.documents, "vocabulary": self.vocabulary, "stopwords": sorted(self.stopwords)}
+        (directory / LEXICON_FILE).write_text(json.dumps(lexicon, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex:
+        """Read a saved index (raises OSError/ValueError/KeyError when files are missing or damaged)."""
+        lexicon = json.loads((directory / LEXICON_FILE).read_text(encoding="utf-8"))
+        with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as weights:
+            data, indices, indptr = weights["data"], weights["indices"], weights["indptr"]
+        return cls.checked(dict(lexicon["vocabulary"]), data, indices, indptr, int(lexicon["documents"]),
+                           frozenset(lexicon["stopwords"]))
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document for `query` (zeros when no query word is indexed)."""
