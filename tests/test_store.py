@@ -20,20 +20,9 @@ import pytest
 import sqlalchemy as sa
 
 from bot.settings import Settings
-from bot.store import (
-    DATABASE_FILE,
-    SCHEMA_VERSION,
-    SECRET_FILE,
-    QuestionRecord,
-    Store,
-    StoreError,
-    current_version,
-    database_url,
-    migrate,
-    open_engine,
-    questions,
-    votes,
-)
+from bot.store import QuestionRecord, Store, StoreError
+from bot.store.connection import DATABASE_FILE, SECRET_FILE, database_url, open_engine
+from bot.store.schema import SCHEMA_VERSION, current_version, migrate, questions, votes
 from tests.conftest import make_settings
 from tests.postgres import Cluster
 
