@@ -111,6 +111,24 @@ def build(root: Path, passages: int) -> dict[str, float]:
             "index_mb": sum(f.stat().st_size for f in settings.index_dir.rglob("*") if f.is_file()) / 2**20}
 
 
+def current(root: Path) -> bool:
+    """Whether `root` holds an index this code would open as it is (else the child would rebuild it with the model)."""
+    from bot.corpus.catalog import Catalog
+    from bot.index.files import IndexUnusable, read_manifest
+    from bot.provision import index_key
+    from bot.settings import Settings
+
+    if not (root / "corpus").is_dir():
+        return False
+    settings = Settings(_env_file=None, corpus_dir=root / "corpus", index_dir=root / "index",  # type: ignore[call-arg]
+                        state_dir=root / "state")
+    try:
+        manifest = read_manifest(settings.index_dir)
+    except IndexUnusable:
+        return False
+    return not index_key(Catalog.from_settings(settings)).differences(manifest.key)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--passages", type=int, default=1_000_000)
@@ -120,7 +138,7 @@ def main() -> int:
     root = args.keep or Path(tempfile.mkdtemp(prefix="summit-startup-"))
     try:
         figures: dict[str, object] = {}
-        if not (root / "index" / "manifest.json").is_file():
+        if not current(root):
             figures.update(build(root, args.passages))
         onnx = root / "onnx"
         if not onnx.exists():  # the query model, exported by a normal index build (same model)

@@ -31,7 +31,7 @@ from bot.i18n import N_, Texts
 from bot.store import StoreError, VoteCounts
 
 from . import render
-from .custom_ids import MAX_TRANSLATED, TEMPLATES, decode, encode
+from .custom_ids import MAX_TRANSLATED, TEMPLATES, decode, encode, fields
 from .localization import interaction_texts
 from .replies import error_text, restarting_text, slow_down
 from .respond import NO_MENTIONS, interaction_data, send_private
@@ -145,7 +145,8 @@ class Guarded:
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> Any:
-        raise NotImplementedError
+        """The button a custom_id names: its template's fields are the constructor's arguments, by name."""
+        return cls(**fields(match))
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction[Any], item: ui.Item[Any],
@@ -185,9 +186,6 @@ class VoteButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=TEMPLATES["vo
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, emoji=UP if self.value == 1 else DOWN,
                                    label=str(count) if count else None, custom_id=encode("vote", value=value)))
 
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> VoteButton:
-        return cls(match["value"])
 
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         if not await _usable(interaction) or interaction.message is None:
@@ -219,14 +217,11 @@ class VoteButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=TEMPLATES["vo
 
 
 class WhyButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=TEMPLATES["why"]):
-    def __init__(self, message_id: int, t: Texts = ENGLISH) -> None:
-        self.message_id = message_id
+    def __init__(self, message: int, t: Texts = ENGLISH) -> None:
+        self.message_id = message
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(WHY),
-                                   custom_id=encode("why", message=message_id)))
+                                   custom_id=encode("why", message=message)))
 
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> WhyButton:
-        return cls(int(match["message"]))
 
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         modal = WhyModal(self.message_id, interaction_texts(interaction))
@@ -291,9 +286,6 @@ class MoreButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=TEMPLATES["mo
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(MORE),
                                    custom_id=encode("more", asker=asker, ref=ref)))
 
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> MoreButton:
-        return cls(int(match["asker"]), match["ref"])
 
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         await show_page(interaction, self.asker, 1, self.ref, on_page=False)
@@ -308,9 +300,6 @@ class PageButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=TEMPLATES["pa
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=label, disabled=disabled,
                                    custom_id=encode("page", asker=asker, page=page, ref=ref)))
 
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> PageButton:
-        return cls(int(match["asker"]), int(match["page"]), match["ref"])
 
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         await show_page(interaction, self.asker, self.page, self.ref, on_page=True)
@@ -370,9 +359,6 @@ class ContextButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=TEMPLATES[
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(CONTEXT),
                                    custom_id=encode("ctx", ref=ref, rank=rank)))
 
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> ContextButton:
-        return cls(match["ref"], rank=int(match["rank"] or 1))  # buttons sent before the rank was kept: 1
 
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         if not await _usable(interaction, self.ref):
@@ -401,9 +387,6 @@ class ClosestButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=TEMPLATES[
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(CLOSEST),
                                    custom_id=encode("near", ref=ref)))
 
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> ClosestButton:
-        return cls(match["ref"])
 
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         if not await _usable(interaction, self.ref):
@@ -429,9 +412,6 @@ class TranslateButton(Guarded, ui.DynamicItem[ui.Button[Any]],
         super().__init__(ui.Button(style=discord.ButtonStyle.secondary, label=t._(TRANSLATE), emoji="🌐",
                                    custom_id=encode("tr", refs=",".join(self.refs))))
 
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> TranslateButton:
-        return cls(tuple(match["refs"].split(",")))
 
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         if not await _usable(interaction, self.refs[0]):
@@ -452,9 +432,6 @@ class DeleteButton(Guarded, ui.DynamicItem[ui.Button[Any]], template=TEMPLATES["
         super().__init__(ui.Button(style=discord.ButtonStyle.danger, label=t._(DELETE),
                                    custom_id=encode("del", asker=asker)))
 
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> DeleteButton:
-        return cls(int(match["asker"]))
 
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.user.id != self.asker and not interaction.permissions.manage_messages:

@@ -18,6 +18,7 @@ requires. `encode` writes one from its fields, `decode` reads any of them back; 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 MAX_LENGTH = 100
 REF = r"[0-9a-f]{12}"
@@ -33,6 +34,11 @@ TEMPLATES: dict[str, str] = {
     "tr": rf"sb:tr:(?P<refs>{REF}(?:,{REF}){{0,{MAX_TRANSLATED - 1}}})",
     "del": r"sb:del:(?P<asker>\d+)",
     "whym": r"sb:whym:(?P<message>\d+)",  # the "what was wrong?" form (a modal, not a button)
+}
+# What each named group holds, read back from its text: a button is made from its custom_id's fields by name.
+FIELD_TYPES: dict[str, Callable[[str], object]] = {
+    "value": str, "message": int, "asker": int, "page": int, "ref": str, "rank": int,
+    "refs": lambda text: tuple(text.split(",")),
 }
 _COMPILED = {kind: re.compile(template) for kind, template in TEMPLATES.items()}
 _FIELD_RE = re.compile(r"\(\?P<(\w+)>")
@@ -73,3 +79,9 @@ def kind_label(custom_id: str) -> str | None:
         return None
     kind, fields = decoded
     return f"sb:vote:{fields['value']}" if kind == "vote" else f"sb:{kind}"
+
+
+def fields(match: re.Match[str]) -> dict[str, object]:
+    """The fields of a custom_id `match`ed by its template, each as its type (`FIELD_TYPES`); a field left out
+    (`rank` of buttons sent before it was kept) is not there."""
+    return {name: FIELD_TYPES[name](text) for name, text in match.groupdict().items() if text is not None}

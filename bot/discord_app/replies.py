@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Set
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -12,6 +13,9 @@ from bot.i18n import N_, Texts
 
 from .channels import interaction_public
 from .render import CONTENT_MAX, escape, fit, plain, slash_names
+
+if TYPE_CHECKING:
+    from .client import SummitBot
 
 ERROR = N_("Sorry, something went wrong while handling that. It has been logged; please try again in a moment.")
 
@@ -55,6 +59,11 @@ def channel_list(channel_ids: Iterable[int]) -> str:
 def private_note(allowed: Set[int], interaction: discord.Interaction, t: Texts = ENGLISH) -> str | None:
     """None where an interaction is answered in the open; elsewhere the note an ephemeral answer carries."""
     return None if interaction_public(allowed, interaction) else private_here(allowed, t)
+
+
+def command_note(interaction: discord.Interaction[SummitBot], t: Texts = ENGLISH) -> str | None:
+    """`private_note` for a command of the bot (its settings name the allowed channels)."""
+    return private_note(interaction.client.settings.allowed_channel_ids, interaction, t)
 
 
 def private_here(channel_ids: Iterable[int], t: Texts = ENGLISH) -> str:

@@ -56,3 +56,16 @@ def test_other_ids_are_not_ours() -> None:
 def test_each_button_class_matches_the_ids_of_its_kind() -> None:
     templates = {item.__discord_ui_compiled_template__.pattern for item in DYNAMIC_ITEMS}
     assert templates == {t for kind, t in custom_ids.TEMPLATES.items() if kind != "whym"}  # the form is no button
+
+
+@pytest.mark.parametrize("item", DYNAMIC_ITEMS, ids=lambda item: item.__name__)
+@given(data=st.data())
+def test_a_button_made_from_its_custom_id_writes_the_same_custom_id(item: type, data: st.DataObject) -> None:
+    pattern = item.__discord_ui_compiled_template__  # type: ignore[attr-defined]  # set by ui.DynamicItem
+    kind = next(k for k, t in custom_ids.TEMPLATES.items() if t == pattern.pattern)
+    custom_id = custom_ids.encode(kind, **data.draw(FIELDS[kind]))
+    match = pattern.fullmatch(custom_id)
+    assert match is not None
+    button = item.from_match(match)  # type: ignore[attr-defined]  # the buttons' shared maker (`Guarded`)
+    assert button.item.custom_id == custom_id or (kind == "ctx" and custom_id.count(":") == 2
+                                                   and button.item.custom_id == f"{custom_id}:1")

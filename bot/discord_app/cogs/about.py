@@ -9,7 +9,7 @@ from discord.ext import commands
 from ..client import SummitBot, as_summit_bot
 from ..localization import interaction_texts, loc
 from ..render_info import about_embed
-from ..replies import private_note
+from ..replies import command_note
 from ..respond import send
 
 
@@ -23,7 +23,7 @@ class AboutCog(commands.Cog):
                           description=loc("description", "What this bot is, how to ask, and what it knows"))
     async def about(self, interaction: discord.Interaction[SummitBot]) -> None:
         t = interaction_texts(interaction)
-        note = private_note(self.bot.settings.allowed_channel_ids, interaction, t)
+        note = command_note(interaction, t)
         catalog = self.bot.engine.catalog
         people = len({s.person.name for s in catalog.speakers})
         # model, size and build time are for whoever runs the server, not every member

@@ -9,7 +9,7 @@ from discord.ext import commands
 from ..client import SummitBot, as_summit_bot
 from ..localization import interaction_texts, loc
 from ..render_info import sources_embeds
-from ..replies import private_note
+from ..replies import command_note
 from ..respond import send_pages
 
 
@@ -23,7 +23,7 @@ class SourcesCog(commands.Cog):
                           description=loc("description", "The articles my answers quote"))
     async def sources(self, interaction: discord.Interaction[SummitBot]) -> None:
         t = interaction_texts(interaction)
-        note = private_note(self.bot.settings.allowed_channel_ids, interaction, t)
+        note = command_note(interaction, t)
         await send_pages(interaction, sources_embeds(self.bot.engine.catalog.sources, t), ephemeral=note is not None,
                          content=note)
 
