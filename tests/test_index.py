@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def test_second_article_is_indexed_and_cited(isolated: Settings, embedder: Embed
     assert "second#p1" in {p.id for p in index.passages}
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "delete", "manifest"])
+@pytest.mark.parametrize("damage", ["truncate", "flip", "flip-keeping-times", "delete", "manifest"])
 def test_damaged_index_is_detected_and_rebuilt(
     isolated: Settings, embedder: Embedder, damage: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -103,10 +104,13 @@ def test_damaged_index_is_detected_and_rebuilt(
     target = isolated.index_dir / VECTORS_FILE
     if damage == "truncate":
         target.write_bytes(target.read_bytes()[:100])
-    elif damage == "flip":
+    elif damage.startswith("flip"):  # same size; the noted full check must not vouch for it
+        before = target.stat()
         data = bytearray(target.read_bytes())
         data[-5] ^= 0xFF
         target.write_bytes(bytes(data))
+        if damage == "flip-keeping-times":  # mtime put back (ctime cannot be)
+            os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
     elif damage == "delete":
         target.unlink()
     else:

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from bot.index.files import VERIFIED_FILE
 from bot.index.onnx_encoder import (
     META_FILE,
     MODEL_FILE,
     TOKENIZER_FILE,
-    VERIFIED_FILE,
     OnnxEmbedder,
     OnnxExportError,
     OnnxUnavailable,

@@ -13,8 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 
-import numpy as np
-
 from bot.corpus.articles import Article
 from bot.corpus.passages import Passage
 from bot.retrieval import Hit, Reading, Retriever
@@ -62,19 +60,10 @@ def cite_every_article(hits: list[Hit], retriever: Retriever, reading: Reading, 
     missing = [row for row in wanted if passages[row].id not in found]
     if missing:
         for row in missing:  # scored and highlighted with the vector and focus the search used
-            found[passages[row].id] = Hit(passages[row], _score(retriever, row, reading.vector),
+            found[passages[row].id] = Hit(passages[row], retriever.best_cosine(row, reading.vector),
                                           retriever.highlights(row, reading.vector, reading.focus))
     every = [found[passages[row].id] for row in wanted]
     ids = {hit.passage.id for hit in every}
     rest = [hit for hit in hits if hit.passage.id not in ids]
     return [*every, *rest][: max(k, len(every))]
 
-
-def _score(retriever: Retriever, row: int, query: np.ndarray) -> float:
-    """The best cosine of the passage or one of its sentences with the question."""
-    index = retriever.index
-    sentences = index.sentences[:, 0] == row
-    best = float(index.dense.vectors[row] @ query)
-    if sentences.any():
-        best = max(best, float((index.sentence_dense.vectors[sentences] @ query).max()))
-    return best

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 MANIFEST = "manifest.json"
+VERIFIED_FILE = "verified.json"  # the files' identities at their last full check (`verify_files`)
 FORMAT_VERSION = 6
 
 
@@ -79,8 +81,47 @@ def read_manifest(directory: Path) -> Manifest:
         raise IndexUnusable(f"index manifest {path} is unreadable ({exc.__class__.__name__}: {exc})") from exc
 
 
-def verify_files(directory: Path, manifest: Manifest) -> None:
-    """Check every file the manifest lists against its checksum (detects truncation and corruption)."""
+def file_identity(path: Path) -> list[int]:
+    """What changes when a file is written or replaced: size, mtime, ctime (not settable), inode, device."""
+    info = path.stat()
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
+
+
+def read_stamp(directory: Path) -> object:
+    """The note `verified.json` keeps of the last full check of `directory`'s files (None if there is none)."""
+    try:
+        return json.loads((directory / VERIFIED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_stamp(directory: Path, stamp: object) -> None:
+    """Note a full check (best-effort: a read-only index is checked in full on every start)."""
+    from bot.atomic import write_json
+
+    with contextlib.suppress(OSError):
+        write_json(directory / VERIFIED_FILE, stamp)
+
+
+def _stamp(directory: Path, manifest: Manifest) -> dict[str, object]:
+    identities = {}
+    for name in sorted(manifest.files):
+        try:
+            identities[name] = file_identity(directory / name)
+        except OSError as exc:
+            raise IndexUnusable(f"index file {directory / name} is unreadable ({exc.strerror or exc})") from exc
+    return {"manifest_sha256": sha256_file(directory / MANIFEST), "files": identities}
+
+
+def verify_files(directory: Path, manifest: Manifest, *, trust_stamp: bool = True) -> None:
+    """Check every file the manifest lists against its checksum (detects truncation and corruption).
+
+    A full check is noted (`write_stamp`): with `trust_stamp`, files whose identity (size, mtime, ctime, inode)
+    still matches the note are not hashed again: a million-passage index is gigabytes to hash on every start.
+    """
+    stamp = _stamp(directory, manifest)
+    if trust_stamp and read_stamp(directory) == stamp:
+        return
     for name, expected in manifest.files.items():
         path = directory / name
         try:
@@ -89,6 +130,12 @@ def verify_files(directory: Path, manifest: Manifest) -> None:
             raise IndexUnusable(f"index file {path} is unreadable ({exc.strerror or exc})") from exc
         if actual != expected:
             raise IndexUnusable(f"index file {path} is damaged (checksum mismatch)")
+    write_stamp(directory, stamp)
+
+
+def note_verified(directory: Path, manifest: Manifest) -> None:
+    """Note files whose checksums were just computed from them (a build's), so the first start need not hash them."""
+    write_stamp(directory, _stamp(directory, manifest))
 
 
 def checksum_tree(directory: Path) -> dict[str, str]:
@@ -96,6 +143,6 @@ def checksum_tree(directory: Path) -> dict[str, str]:
     return {
         path.relative_to(directory).as_posix(): sha256_file(path)
         for path in sorted(directory.rglob("*"))
-        if path.is_file() and path.name != MANIFEST
+        if path.is_file() and path.name not in (MANIFEST, VERIFIED_FILE)
     }
 

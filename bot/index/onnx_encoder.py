@@ -14,7 +14,6 @@ when that changed (`bench/onnx_verify.py` measures both).
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import json
 import os
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bot.atomic import atomic_directory, write_json
-from bot.index.files import sha256_file
+from bot.index.files import file_identity, read_stamp, sha256_file, write_stamp
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -37,7 +36,6 @@ if TYPE_CHECKING:
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 META_FILE = "onnx_meta.json"
-VERIFIED_FILE = "verified.json"  # a cache of the last full check, see verify_export
 FORMAT_VERSION = 2  # 2: sizes and SHA-256 of model.onnx and tokenizer.json under "files"
 DEFAULT_OPSET = 17  # first opset with a native LayerNormalization; ORT has run it for years
 DEFAULT_THREADS = 1
@@ -192,12 +190,6 @@ def file_record(path: Path) -> dict[str, Any]:
     return {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
 
 
-def _identity(path: Path) -> list[int]:
-    """What changes when a file is written or replaced: size, mtime, ctime (not settable), inode, device."""
-    info = path.stat()
-    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
-
-
 def verify_export(onnx_dir: Path, *, trust_stamp: bool = True) -> dict[str, Any]:
     """Check an export's files against the sizes and SHA-256 in its onnx_meta.json; return the metadata.
 
@@ -211,13 +203,13 @@ def verify_export(onnx_dir: Path, *, trust_stamp: bool = True) -> dict[str, Any]
     for name, expected in sorted(meta["files"].items()):
         path = onnx_dir / name
         try:
-            identities[name] = _identity(path)
+            identities[name] = file_identity(path)
         except OSError as exc:
             raise OnnxUnavailable(f"missing ONNX export file {path} ({exc.strerror or exc})") from exc
         if identities[name][0] != expected["bytes"]:
             raise OnnxUnavailable(f"{path} is {identities[name][0]} bytes, expected {expected['bytes']}")
     stamp = {"meta_sha256": sha256_file(onnx_dir / META_FILE), "files": identities}
-    if trust_stamp and _read_stamp(onnx_dir) == stamp:
+    if trust_stamp and read_stamp(onnx_dir) == stamp:
         return meta
     for name, expected in sorted(meta["files"].items()):
         path = onnx_dir / name
@@ -227,16 +219,8 @@ def verify_export(onnx_dir: Path, *, trust_stamp: bool = True) -> dict[str, Any]
             raise OnnxUnavailable(f"cannot read {path} ({exc.strerror or exc})") from exc
         if actual != expected["sha256"]:
             raise OnnxUnavailable(f"{path} is damaged: its SHA-256 differs from the one recorded at export")
-    with contextlib.suppress(OSError):  # a read-only export is checked in full on every start
-        write_json(onnx_dir / VERIFIED_FILE, stamp)
+    write_stamp(onnx_dir, stamp)  # best-effort: a read-only export is checked in full on every start
     return meta
-
-
-def _read_stamp(onnx_dir: Path) -> object:
-    try:
-        return json.loads((onnx_dir / VERIFIED_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def export_onnx(

@@ -22,6 +22,7 @@ from bot.index.files import (
     IndexUnusable,
     Manifest,
     checksum_tree,
+    note_verified,
     read_manifest,
     verify_files,
 )
@@ -121,6 +122,7 @@ class PassageIndex:
                     np.savez(handle, allow_pickle=False, **self.derived)
             manifest = Manifest(**{**self.manifest.__dict__, "files": checksum_tree(staging)})
             (staging / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+            note_verified(staging, manifest)  # its checksums were just taken from these very files
         self.manifest = manifest
 
     @classmethod

@@ -316,6 +316,14 @@ class Retriever:
             found.append(positive)
         return np.unique(np.concatenate(found))
 
+    def best_cosine(self, row: int, query: np.ndarray) -> float:
+        """The best cosine of passage `row` or one of its sentences with `query`."""
+        start, end = int(self._sentence_start[row]), int(self._sentence_start[row + 1])
+        best = float(self.index.dense.vectors[row] @ query)
+        if end > start:
+            best = max(best, float((self.index.sentence_dense.vectors[start:end] @ query).max()))
+        return best
+
     def highlights(self, row: int, query: np.ndarray, focus: Focus) -> tuple[tuple[int, int], ...]:
         """What answers in the passage: the question's focus, else its best sentence(s) (`bot.retrieval.highlight`)."""
         start, end = int(self._sentence_start[row]), int(self._sentence_start[row + 1])
