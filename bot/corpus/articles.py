@@ -7,6 +7,7 @@ import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from bot.text import contains_words, fold
@@ -71,7 +72,8 @@ class Block:
 
 @dataclass(frozen=True)
 class Article:
-    """One article: its metadata, its speakers and its body blocks in order."""
+    """One article: its metadata, its speakers and its body (cut into blocks when asked: a saved index brings
+    its passages, so a start does not parse a large corpus's paragraphs)."""
 
     slug: str
     path: Path
@@ -81,11 +83,16 @@ class Article:
     outlet: str | None
     url: str | None
     people: tuple[Person, ...]
-    blocks: tuple[Block, ...]
+    body: str = field(repr=False)
     fingerprint: str
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
     terms: tuple[Term, ...] = ()
     photo_caption: str | None = None  # the caption of the article's photo, as the article prints it
+
+    @cached_property
+    def blocks(self) -> tuple[Block, ...]:
+        """The body's headings and paragraphs, in order."""
+        return _parse_body(self.body)
 
     @property
     def paragraphs(self) -> list[str]:
@@ -155,13 +162,13 @@ def load_article(path: Path) -> Article:
 
     text = text.removeprefix("\ufeff")  # a byte-order mark, as some Windows editors save UTF-8
     meta, body = _split_front_matter(path, text.replace("\r\n", "\n"))
-    blocks = _parse_body(body)
-    if not any(not block.is_heading for block in blocks):
+    if not _has_paragraph(body):
         raise CorpusError(path, "the body has no paragraphs")
 
     title = _required_str(path, meta, "title")
     people = _parse_people(path, meta.get("people", []))
-    body_text = "\n".join(block.text for block in blocks)
+    # the body's words, a space apart (as its blocks write them); only when something is to be found in it
+    body_text = " ".join(body.split()) if people or meta.get("aliases") else ""
     for person in people:
         if not person.mentioned_in(body_text):
             forms = ", ".join(repr(f) for f in person.name_forms)
@@ -185,7 +192,7 @@ def load_article(path: Path) -> Article:
         outlet=_optional_str(path, meta, "outlet"),
         url=_optional_str(path, meta, "url"),
         people=people,
-        blocks=blocks,
+        body=body,
         fingerprint=hashlib.sha256(raw).hexdigest(),
         extra={key: value for key, value in meta.items() if key not in known},
         terms=terms,
@@ -193,25 +200,38 @@ def load_article(path: Path) -> Article:
     )
 
 
+_FENCE_LINE_RE = re.compile(rf"^[^\S\n]*{re.escape(FENCE)}[^\S\n]*$", re.MULTILINE)  # a line that strips to FENCE
+
+
 def _split_front_matter(path: Path, text: str) -> tuple[dict[str, object], str]:
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != FENCE:
+    first, _, rest = text.partition("\n")
+    if first.strip() != FENCE:
         raise CorpusError(path, f"missing front matter: the file must start with a '{FENCE}' line")
+    closing = _FENCE_LINE_RE.search(rest)  # found without splitting a large body into lines
+    if closing is None:
+        raise CorpusError(path, f"front matter is not closed by a second '{FENCE}' line")
     try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == FENCE)
-    except StopIteration:
-        raise CorpusError(path, f"front matter is not closed by a second '{FENCE}' line") from None
-    try:
-        meta = tomllib.loads("\n".join(lines[1:end]))
+        meta = tomllib.loads(rest[:closing.start()])
     except tomllib.TOMLDecodeError as exc:
         raise CorpusError(path, f"bad front matter (TOML): {_file_lines(str(exc))}") from exc
-    return meta, "\n".join(lines[end + 1 :])
+    return meta, rest[closing.end() + 1:]
 
 
 def _file_lines(message: str) -> str:
     """tomllib counts lines from the front matter's first line; the file has the opening fence above it."""
     return re.sub(r"\(at line (\d+), column (\d+)\)",
                   lambda m: f"(at line {int(m[1]) + 1}, column {m[2]})", message)
+
+
+def _has_paragraph(body: str) -> bool:
+    """Whether `body` has a paragraph: a line that is no heading is enough (at C speed), else the blocks say."""
+    if any(line.strip() and not HEADING_RE.match(line.strip()) for line in _first_lines(body)):
+        return True
+    return any(not block.is_heading for block in _parse_body(body))
+
+
+def _first_lines(body: str, count: int = 50) -> list[str]:
+    return body.split("\n", count)[:count]
 
 
 def _parse_body(body: str) -> tuple[Block, ...]:
