@@ -9,7 +9,9 @@ index is built by the real build (`build_index`: sentences, contexts, BM25, word
 approximate index from 50,000 passages) except that the vectors come from a seeded random
 embedder: embedding a million texts with the model would take hours, and start-up never embeds.
 Then a fresh process does what `summit-bot run` does before connecting, `Engine.open` and
-`warm_up`, and answers one question: its wall time and peak RSS are the figures.
+`warm_up`, and answers one question: its wall time and peak RSS are the figures (with, after the
+answer, its anonymous memory and the mapped file pages of the index). `--cold` first drops the page
+cache (root only), so that the index is read from disk.
 """
 
 from __future__ import annotations
@@ -47,8 +49,13 @@ engine.warm_up()
 ready = time.perf_counter() - started
 answer = engine.ask("What did Maduro propose for the region's food supply?")
 first = time.perf_counter() - started
+status = dict(line.split(":", 1) for line in open("/proc/self/status"))
 print(json.dumps({"open_s": opened, "ready_s": ready, "first_answer_s": first, "passages": len(engine.index),
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  # after the answer: the process's own memory, and the index's file pages it has mapped (page
+                  # cache, shared with every process mapping the index; the kernel maps them in large folios)
+                  "anon_mb": int(status["RssAnon"].split()[0]) / 1024,
+                  "file_mb": int(status["RssFile"].split()[0]) / 1024,
                   "answered": answer.confidence}))
 """
 
@@ -134,6 +141,7 @@ def main() -> int:
     parser.add_argument("--passages", type=int, default=1_000_000)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--keep", type=Path, help="build into (or reuse) this folder instead of a temp one")
+    parser.add_argument("--cold", action="store_true", help="drop the page cache before the start (root only)")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="summit-startup-"))
     try:
@@ -148,6 +156,9 @@ def main() -> int:
                 shutil.copytree(Path(tmp) / "onnx", onnx)
         env = {**os.environ, "SUMMIT_BOT_CORPUS_DIR": str(root / "corpus"), "SUMMIT_BOT_INDEX_DIR": str(root / "index"),
                "SUMMIT_BOT_STATE_DIR": str(root / "state"), "PYTHONPATH": str(ROOT)}
+        if args.cold:
+            os.sync()
+            Path("/proc/sys/vm/drop_caches").write_text("3\n")
         out = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, check=True,
                              cwd=ROOT, timeout=1800)
         figures.update(json.loads(out.stdout.strip().splitlines()[-1]))

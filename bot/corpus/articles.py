@@ -72,8 +72,8 @@ class Block:
 
 @dataclass(frozen=True)
 class Article:
-    """One article: its metadata, its speakers and its body (cut into blocks when asked: a saved index brings
-    its passages, so a start does not parse a large corpus's paragraphs)."""
+    """One article: its metadata, its speakers and its body's blocks (read from its file when asked: a saved
+    index brings its passages, so a start neither parses nor keeps a large corpus's paragraphs)."""
 
     slug: str
     path: Path
@@ -83,16 +83,19 @@ class Article:
     outlet: str | None
     url: str | None
     people: tuple[Person, ...]
-    body: str = field(repr=False)
-    fingerprint: str
+    fingerprint: str  # SHA-256 of the file's bytes
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
     terms: tuple[Term, ...] = ()
     photo_caption: str | None = None  # the caption of the article's photo, as the article prints it
 
     @cached_property
     def blocks(self) -> tuple[Block, ...]:
-        """The body's headings and paragraphs, in order."""
-        return _parse_body(self.body)
+        """The body's headings and paragraphs, in order, from the file as it was loaded (`CorpusError` if it has
+        changed since: the index is keyed by what was loaded)."""
+        raw, _, body = _read_article(self.path)
+        if hashlib.sha256(raw).hexdigest() != self.fingerprint:
+            raise CorpusError(self.path, "the file changed while it was being used; load the corpus again")
+        return _parse_body(body)
 
     @property
     def paragraphs(self) -> list[str]:
@@ -150,8 +153,8 @@ def load_corpus(directory: Path) -> Corpus:
     return Corpus(directory=directory, articles=articles)
 
 
-def load_article(path: Path) -> Article:
-    """Parse one article file, checking its front matter and its people against its body."""
+def _read_article(path: Path) -> tuple[bytes, dict[str, object], str]:
+    """The file's bytes, its front matter and its body."""
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8")
@@ -159,9 +162,14 @@ def load_article(path: Path) -> Article:
         raise CorpusError(path, f"cannot read file ({exc.strerror or exc})") from exc
     except UnicodeDecodeError as exc:
         raise CorpusError(path, f"not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
-
     text = text.removeprefix("\ufeff")  # a byte-order mark, as some Windows editors save UTF-8
     meta, body = _split_front_matter(path, text.replace("\r\n", "\n"))
+    return raw, meta, body
+
+
+def load_article(path: Path) -> Article:
+    """Parse one article file, checking its front matter and its people against its body."""
+    raw, meta, body = _read_article(path)
     if not _has_paragraph(body):
         raise CorpusError(path, "the body has no paragraphs")
 
@@ -192,7 +200,6 @@ def load_article(path: Path) -> Article:
         outlet=_optional_str(path, meta, "outlet"),
         url=_optional_str(path, meta, "url"),
         people=people,
-        body=body,
         fingerprint=hashlib.sha256(raw).hexdigest(),
         extra={key: value for key, value in meta.items() if key not in known},
         terms=terms,

@@ -31,7 +31,7 @@ class PassageFile(Sequence[Passage]):
     def __init__(self, path: Path) -> None:
         size = path.stat().st_size
         self._data = np.memmap(path, dtype=np.uint8, mode="r") if size else np.zeros(0, np.uint8)
-        ends = np.flatnonzero(self._data == _NEWLINE)
+        ends = _line_ends(path)
         if size and (not ends.size or ends[-1] != size - 1):  # a last record without its newline
             ends = np.append(ends, size)
         self._starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64) if ends.size else np.zeros(0, np.int64)
@@ -59,3 +59,14 @@ class PassageFile(Sequence[Passage]):
     def __iter__(self) -> Iterator[Passage]:
         for i in range(len(self)):
             yield self[i]
+
+
+def _line_ends(path: Path, chunk: int = 1 << 26) -> np.ndarray:
+    """Where every newline of the file is, read in chunks: scanning the map instead would map the whole file into
+    the process (hundreds of megabytes at a million passages) for the few records a question reads."""
+    found, at = [], 0
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            found.append(np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == _NEWLINE) + at)
+            at += len(block)
+    return np.concatenate(found) if found else np.zeros(0, np.int64)
