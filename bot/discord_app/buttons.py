@@ -18,7 +18,7 @@ import logging
 import math
 import re
 import unicodedata
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import discord
 from discord import ui
@@ -36,6 +36,9 @@ from .localization import interaction_texts
 from .replies import error_text, restarting_text, slow_down
 from .respond import NO_MENTIONS, interaction_data, send_private
 from .work import ShuttingDown
+
+if TYPE_CHECKING:  # client.py imports this module: the type only
+    from .client import SummitBot
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +83,8 @@ STORE_WAIT = 2.0  # seconds a vote may wait for the store before it is acknowled
 NO_VOTES = VoteCounts(0, 0)
 
 
-def _bot(interaction: discord.Interaction[Any]) -> Any:
-    return interaction.client  # a SummitBot (not imported: client.py imports this module)
+def _bot(interaction: discord.Interaction[Any]) -> SummitBot:
+    return cast("SummitBot", interaction.client)  # registered on a SummitBot only (`SummitBot.setup_hook`)
 
 
 async def _private(interaction: discord.Interaction[Any], content: str, **kwargs: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -13,6 +13,9 @@ from bot.answering.followup import Turn
 
 from .custom_ids import answer_ref
 from .render import asked_in
+
+if TYPE_CHECKING:  # client.py imports this module: the type only
+    from .client import SummitBot
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +30,7 @@ class Previous:
     message_id: int
 
 
-def answer_turn(message: discord.Message, bot: Any) -> Previous | None:
+def answer_turn(message: discord.Message, bot: SummitBot) -> Previous | None:
     """The exchange behind one of the bot's answers (None for any other message)."""
     me = bot.user
     if me is None or message.author.id != me.id or not message.embeds or not message.embeds[0].title:
@@ -43,7 +46,7 @@ def answer_turn(message: discord.Message, bot: Any) -> Previous | None:
     return Previous(Turn(searched, ids), message.id)
 
 
-async def previous_answer(bot: Any, channel: Any, reference: discord.MessageReference | None = None,
+async def previous_answer(bot: SummitBot, channel: Any, reference: discord.MessageReference | None = None,
                           before: discord.abc.Snowflake | None = None) -> Previous | None:
     """The answer a question follows up: the one it replies to, else the latest in its thread."""
     resolved = reference.resolved if reference is not None else None
