@@ -12,6 +12,7 @@ from bot.answering.framing import ENGLISH
 from bot.i18n import N_, Texts
 
 from .channels import interaction_public
+from .localization import interaction_texts
 from .render import CONTENT_MAX, escape, fit, plain, slash_names
 
 if TYPE_CHECKING:
@@ -61,9 +62,11 @@ def private_note(allowed: Set[int], interaction: discord.Interaction, t: Texts =
     return None if interaction_public(allowed, interaction) else private_here(allowed, t)
 
 
-def command_note(interaction: discord.Interaction[SummitBot], t: Texts = ENGLISH) -> str | None:
-    """`private_note` for a command of the bot (its settings name the allowed channels)."""
-    return private_note(interaction.client.settings.allowed_channel_ids, interaction, t)
+def command_reply(interaction: discord.Interaction[SummitBot]) -> tuple[Texts, str | None]:
+    """A command's reply: in the asker's language, and with the note an ephemeral answer carries (`private_note`;
+    None where it is answered in the open)."""
+    t = interaction_texts(interaction)
+    return t, private_note(interaction.client.settings.allowed_channel_ids, interaction, t)
 
 
 def private_here(channel_ids: Iterable[int], t: Texts = ENGLISH) -> str:

@@ -7,9 +7,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from ..client import SummitBot, as_summit_bot
-from ..localization import interaction_texts, loc
+from ..localization import loc
 from ..render_info import about_embed
-from ..replies import command_note
+from ..replies import command_reply
 from ..respond import send
 
 
@@ -22,8 +22,7 @@ class AboutCog(commands.Cog):
     @app_commands.command(name=loc("command name", "about"),
                           description=loc("description", "What this bot is, how to ask, and what it knows"))
     async def about(self, interaction: discord.Interaction[SummitBot]) -> None:
-        t = interaction_texts(interaction)
-        note = command_note(interaction, t)
+        t, note = command_reply(interaction)
         catalog = self.bot.engine.catalog
         people = len({s.person.name for s in catalog.speakers})
         # model, size and build time are for whoever runs the server, not every member

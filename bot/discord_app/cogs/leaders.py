@@ -14,7 +14,7 @@ from ..client import SummitBot, as_summit_bot
 from ..localization import interaction_texts, loc
 from ..render import CONTENT_MAX, fit, plain
 from ..render_info import leader_embeds, leader_names, leaders_embeds
-from ..replies import command_note
+from ..replies import command_reply
 from ..respond import send, send_pages
 
 CHOICES_MAX = 25
@@ -43,8 +43,7 @@ class LeadersCog(commands.Cog):
     @app_commands.command(name=loc("command name", "leaders"),
                           description=loc("description", "The heads of state and government who spoke at the summit"))
     async def leaders(self, interaction: discord.Interaction[SummitBot]) -> None:
-        t = interaction_texts(interaction)
-        note = command_note(interaction, t)
+        t, note = command_reply(interaction)
         catalog = self.bot.engine.catalog
         await send_pages(interaction, leaders_embeds(catalog.speakers, catalog.passage, t), ephemeral=note is not None,
                          content=note)
@@ -63,7 +62,7 @@ class LeadersCog(commands.Cog):
                        name=fit(name, 100), leaders=leader_names(catalog.speakers))
             await send(interaction, ephemeral=True, content=fit(text, CONTENT_MAX, plain))
             return
-        note = command_note(interaction, t)
+        note = command_reply(interaction)[1]
         await send_pages(interaction, leader_embeds(matches, catalog.passage, t), ephemeral=note is not None,
                          content=note)
 

@@ -7,9 +7,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from ..client import SummitBot, as_summit_bot
-from ..localization import interaction_texts, loc
+from ..localization import loc
 from ..render_info import sources_embeds
-from ..replies import command_note
+from ..replies import command_reply
 from ..respond import send_pages
 
 
@@ -22,8 +22,7 @@ class SourcesCog(commands.Cog):
     @app_commands.command(name=loc("command name", "sources"),
                           description=loc("description", "The articles my answers quote"))
     async def sources(self, interaction: discord.Interaction[SummitBot]) -> None:
-        t = interaction_texts(interaction)
-        note = command_note(interaction, t)
+        t, note = command_reply(interaction)
         await send_pages(interaction, sources_embeds(self.bot.engine.catalog.sources, t), ephemeral=note is not None,
                          content=note)
 
