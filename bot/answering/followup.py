@@ -26,34 +26,25 @@ from typing import Literal
 
 from bot.corpus.catalog import Catalog, Speaker
 from bot.text import fold, tokenize, whole_words
+from bot.words import (
+    EN_FUNCTION_WORDS,
+    EN_MORE_WORDS,
+    EN_PERSON_PRONOUNS,
+    EN_THING_POINTERS,
+    ES_FUNCTION_WORDS,
+    ES_MORE_WORDS,
+    ES_PERSON_PRONOUNS,
+    ES_THING_POINTERS,
+)
 
 How = Literal["alone", "swap", "person", "topic"]
 
-# Generic English and Spanish function words (folded: no accents, lower case).
-_PERSON_PRONOUNS = frozenset(
-    "he him his himself she her hers herself el ella lo la le su sus suyo suya".split()
-)
-_THING_POINTERS = frozenset(
-    "it its they them their that this those these there then such eso esto esa ese aquello ello "
-    "alli ahi entonces ellos ellas les".split()
-)
+_PERSON_PRONOUNS = EN_PERSON_PRONOUNS | ES_PERSON_PRONOUNS
+_THING_POINTERS = EN_THING_POINTERS | ES_THING_POINTERS
 _CONTINUATIONS = ("and ", "and what", "what about", "how about", "also ", "y ", "e ", "que hay de", "y que",
                   "tambien", "but ", "pero ", "so ", "entonces")
-_MORE_WORDS = frozenset("else other others another more further besides mas otro otra otros otras ademas".split())
-_FUNCTION_WORDS = frozenset("""
-a about above after again against all am an and any anything are as at be because been before being below
-between both but by can could did do does doing done down during each few for from further had has have
-having here how i if in into is just me might more most must my no nor not now of off on once only or our
-out over own please really same say said says should so some something still such tell than that the then
-there these they thing things this those through to too under until up us very was we were what whats
-when where which while who whom whose why will with would you your yours ok okay pls plz ppl people
-anything everything kind sort bit lot lots mean means get got give gave want wanted go going went make made
-de del el la los las un una unos unas y o u e que qué como cómo cuando cuándo donde dónde quien quién quienes
-cual cuál cuales por para con sin sobre en es son fue fueron ser era eran ha han hay habia había dijo dice
-decir dijeron mas más muy tambien también pero porque al lo le les se su sus mi mis tu tus yo nos nosotros
-este esta estos estas ese esa esos esas eso esto aquel algo nada todo toda todos todas cosa cosas si sí no
-ya aun aún tanto tan cuanto cuánto cuantos cuántos cuanta cuántas
-""".split())
+_MORE_WORDS = EN_MORE_WORDS | ES_MORE_WORDS
+_FUNCTION_WORDS = EN_FUNCTION_WORDS | ES_FUNCTION_WORDS
 SHORT = 3  # content words: at most this many, a follow-up without a name is elliptical
 
 

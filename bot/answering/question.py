@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from bot.i18n import N_, Texts, texts
 from bot.index.wordfreqs import Language
 from bot.text import fold, letter_runs
+from bot.words import EN_GREETINGS, ES_GREETINGS
 
 EMPTY = N_("Please ask a question in words, for example: {example}")
 TOO_LONG = N_("That question is {length} characters long; please keep it to at most {limit}.")
@@ -67,11 +68,7 @@ class Question:
 
 # Words that only greet or thank (English and Spanish, accents folded): a message made of nothing else is not a
 # question, and gets the help a bare mention gets rather than a refusal.
-GREETINGS = frozenset({
-    "hi", "hello", "hey", "hiya", "yo", "howdy", "greetings", "good", "morning", "afternoon", "evening", "there",
-    "thanks", "thank", "you", "cheers", "bot", "hola", "buenas", "buenos", "buen", "dia", "dias", "tardes",
-    "noches", "saludos", "que", "tal", "gracias", "muchas", "ola", "holi", "bienvenido", "como", "estas",
-})
+GREETINGS = EN_GREETINGS | ES_GREETINGS
 
 
 def is_greeting(text: str) -> bool:

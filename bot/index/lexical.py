@@ -18,22 +18,14 @@ from typing import Any
 
 import numpy as np
 
+from bot.words import EN_CONTRACTIONS, EN_QUESTION_WORDS
+
 log = logging.getLogger(__name__)
 
 TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern
 WEIGHTS_FILE = "weights.npz"  # BM25 weight of each (term, document): CSC data, indices, indptr
 LEXICON_FILE = "lexicon.json"  # documents, vocabulary (term -> column), stop words
 
-# Question words carry no topic: without them "what did X say" matches on X alone.
-_QUESTION_WORDS = frozenset(
-    "what whats when where which who whom whose why how did does do done say said tell told "
-    "about anything something please article bot".split()
-)
-# What is left of a contraction written without (or split at) its apostrophe: "isn't" → "isn", "t".
-_CONTRACTIONS = frozenset(
-    "isn aren wasn weren don doesn didn hasn haven hadn shouldn couldn wouldn mustn ll ve re "
-    "whos hows wheres whens whys thats theres theyre youre".split()
-)
 # Upper-case Roman numerals from II to XXXIX ("XII Extraordinary Summit"), and ordinals ("12th").
 _ROMAN_RE = re.compile(r"\b(?=[XVI]{2,}\b)(X{0,3})(IX|IV|V?I{0,3})\b")
 _ORDINAL_RE = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE)
@@ -57,7 +49,8 @@ def build_stopwords() -> frozenset[str]:
     """bm25s's English stop words plus question words (used at build time, then saved)."""
     from bm25s.stopwords import STOPWORDS_EN
 
-    return frozenset(STOPWORDS_EN) | _QUESTION_WORDS | _CONTRACTIONS
+    # Question words carry no topic: without them "what did X say" matches on X alone.
+    return frozenset(STOPWORDS_EN) | EN_QUESTION_WORDS | EN_CONTRACTIONS
 
 
 def tokenize(text: str, stopwords: frozenset[str]) -> list[str]:
