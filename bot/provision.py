@@ -22,6 +22,7 @@ from bot.index.exported_model import onnx_folder
 from bot.index.files import IndexKey, IndexUnusable
 from bot.index.passage_index import BuildReport, PassageIndex, build_index
 from bot.retrieval import DERIVED_VERSION, LEXICAL_VERSION, Derived, lexical_document
+from bot.retrieval.derived import saved_catalog
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -182,4 +183,5 @@ def current_index(
     """The index for `catalog` (loaded, else built) and the catalog holding the index's own passages: one passage
     list, and a saved index spares a start cutting the corpus again (its key says the cut would be the same)."""
     index, report = ensure_index(settings, catalog, force=force, progress=progress)
-    return catalog.with_passages(index.passages), index, report
+    saved = saved_catalog(index.derived) if index.derived is not None else None
+    return catalog.with_passages(index.passages, saved), index, report

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.answering.engine import Engine
+from bot.corpus.catalog import Catalog
 from bot.index.passage_index import PassageIndex
 from bot.provision import index_key
 from bot.retrieval import Derived, Retriever
@@ -31,6 +32,7 @@ def test_derived_state_read_back_from_the_saved_index_is_what_building_it_gives(
     for kind, mask in built.holds.items():
         assert np.array_equal(read.holds[kind], mask), kind
     assert read.roles == built.roles
+    assert read.saved == built.saved
     assert set(built.roles["metadata"]) == {a.slug for a in catalog.corpus.articles}
 
 
@@ -58,3 +60,12 @@ def test_word_counts_fold_each_distinct_word_as_folding_every_word_would() -> No
     assert word_counts(texts) == dict(every_word)
     assert word_counts(texts)["diaz"] == 3
     assert "and" not in word_counts(texts)  # under four letters
+
+
+def test_a_catalog_on_the_saved_index_has_the_speakers_and_sources_of_one_that_reads_every_passage(
+        engine: Engine) -> None:
+    catalog = engine.catalog
+    read_here = Catalog(catalog.corpus, catalog.model)  # cuts the corpus and finds who speaks where itself
+    assert catalog.speakers == read_here.speakers
+    assert catalog.sources == read_here.sources
+    assert any(s.passage_ids for s in catalog.speakers)

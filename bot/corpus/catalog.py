@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -15,6 +15,18 @@ from bot.settings import Settings
 from bot.text import fold
 
 log = logging.getLogger(__name__)
+
+
+Attributions = Mapping[tuple[str, str], tuple[str, ...]]  # (article slug, person's name) -> their passages' ids
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What the saved index knows of the corpus's passages, so that a start need not read them all: who speaks
+    in which, and how many each article has."""
+
+    attributions: Attributions
+    sizes: Mapping[str, int]  # article slug -> its passages
 
 
 @dataclass(frozen=True)
@@ -50,11 +62,13 @@ class Source:
 class Catalog:
     """Corpus, passages and speakers; cheap to build (a tokenizer, never the model)."""
 
-    def __init__(self, corpus: Corpus, model: ModelSpec, passages: Sequence[Passage] | None = None) -> None:
+    def __init__(self, corpus: Corpus, model: ModelSpec, passages: Sequence[Passage] | None = None,
+                 saved: Saved | None = None) -> None:
         self.corpus = corpus
         self.model = model
         if passages is not None:  # the saved index's: what cutting this corpus for this model gives
             self.passages = passages  # the cached property's value, given instead of made
+        self._saved = saved  # the saved index's too (else found in the passages)
 
     @cached_property
     def passages(self) -> Sequence[Passage]:
@@ -62,9 +76,10 @@ class Catalog:
         return corpus_passages(self.corpus, max_tokens=self.model.max_seq_length,
                                count_tokens=self.model.token_counter())
 
-    def with_passages(self, passages: Sequence[Passage]) -> Catalog:
-        """This corpus and model with `passages`, the ones its index was built from (so they are not cut again)."""
-        return Catalog(self.corpus, self.model, passages)
+    def with_passages(self, passages: Sequence[Passage], saved: Saved | None = None) -> Catalog:
+        """This corpus and model with `passages`, the ones its index was built from (so they are not cut again),
+        and what the index saved of them (so they are not all read again)."""
+        return Catalog(self.corpus, self.model, passages, saved)
 
     @cached_property
     def _by_article(self) -> dict[str, list[Passage]]:
@@ -114,6 +129,10 @@ class Catalog:
 
     @cached_property
     def speakers(self) -> list[Speaker]:
+        if self._saved is not None:
+            attributions = self._saved.attributions
+            return [Speaker(article, person, attributions.get((article.slug, person.name), ()))
+                    for article, person in self.corpus.people]
         return [
             Speaker(article, person,
                     tuple(attributed_passages(self._by_article.get(article.slug, []), article, person)))
@@ -123,7 +142,8 @@ class Catalog:
     @cached_property
     def sources(self) -> list[Source]:
         return [
-            Source(article, len(self._by_article.get(article.slug, ())))
+            Source(article, self._saved.sizes.get(article.slug, 0) if self._saved is not None
+                   else len(self._by_article.get(article.slug, ())))
             for article in self.corpus.articles
         ]
 

@@ -9,13 +9,14 @@ then rebuilt (`bot.provision.index_key`).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from bot.corpus.articles import Term
-from bot.corpus.catalog import Speaker
+from bot.corpus.catalog import Saved, Speaker
 from bot.corpus.passages import Passage
 from bot.index.passage_index import PassageIndex
 from bot.retrieval.answer_kinds import passages_holding
@@ -23,7 +24,7 @@ from bot.retrieval.lexical_document import lexical_document
 from bot.retrieval.normalise import word_counts
 from bot.retrieval.vocabulary import CorpusWords, PlaceNames, known_words
 
-DERIVED_VERSION = "3"
+DERIVED_VERSION = "4"
 
 _HOLDS = "holds:"  # array name prefix of each kind's mask
 _ROLE = "role:"  # ... and of each role's articles and rows
@@ -39,6 +40,7 @@ class Derived:
     counts: Mapping[str, int]  # folded word -> uses, for typo repair
     holds: Mapping[str, np.ndarray]  # answer kind -> one bool per passage
     roles: Mapping[str, Mapping[str, int]]  # "metadata", "first", "last" -> the row playing it, per article slug
+    saved: Saved  # who speaks where, and each article's passages (`Catalog.speakers`, `Catalog.sources`)
 
     @classmethod
     def build(cls, passages: Sequence[Passage], speakers: Sequence[Speaker],
@@ -48,7 +50,9 @@ class Derived:
         corpus_text = " ".join([*documents, *(a for _, term in terms for a in term.aliases)])
         known = known_words(corpus_text)
         return cls(known, tuple(PlaceNames.used_in(corpus_text, known)), word_counts(documents),
-                   passages_holding(passages, speakers), {role: counterparts(passages, role) for role in ROLES})
+                   passages_holding(passages, speakers), {role: counterparts(passages, role) for role in ROLES},
+                   Saved({(s.article.slug, s.person.name): s.passage_ids for s in speakers},
+                         dict(Counter(p.article for p in passages))))
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Named arrays for the index to save (strings as unicode arrays: loaded without pickle)."""
@@ -62,6 +66,11 @@ class Derived:
             **{f"{_ROLE}{role}:articles": np.array(list(rows), dtype=str) for role, rows in self.roles.items()},
             **{f"{_ROLE}{role}:rows": np.array(list(rows.values()), dtype=np.int64)
                for role, rows in self.roles.items()},
+            "speakers:articles": np.array([slug for slug, _ in self.saved.attributions], dtype=str),
+            "speakers:names": np.array([name for _, name in self.saved.attributions], dtype=str),
+            "speakers:passages": np.array(["\n".join(ids) for ids in self.saved.attributions.values()], dtype=str),
+            "sizes:articles": np.array(list(self.saved.sizes), dtype=str),
+            "sizes:passages": np.array(list(self.saved.sizes.values()), dtype=np.int64),
         }
 
     @classmethod
@@ -81,7 +90,17 @@ class Derived:
                  for name, mask in arrays.items() if name.startswith(_HOLDS)}
         roles = {role: dict(zip(arrays[f"{_ROLE}{role}:articles"].tolist(), arrays[f"{_ROLE}{role}:rows"].tolist(),
                                 strict=True)) for role in ROLES}
-        return cls(CorpusWords.of(words), tuple(arrays["places"].tolist()), counts, holds, roles)
+        return cls(CorpusWords.of(words), tuple(arrays["places"].tolist()), counts, holds, roles, saved_catalog(arrays))
+
+
+def saved_catalog(arrays: Mapping[str, np.ndarray]) -> Saved:
+    """What `Derived.to_arrays` saved of the speakers and the articles' sizes (KeyError or ValueError when it did
+    not): read at a start before the rest, for the catalog."""
+    keys = zip(arrays["speakers:articles"].tolist(), arrays["speakers:names"].tolist(), strict=True)
+    attributions = {key: tuple(filter(None, ids.split("\n")))
+                    for key, ids in zip(keys, arrays["speakers:passages"].tolist(), strict=True)}
+    sizes = dict(zip(arrays["sizes:articles"].tolist(), arrays["sizes:passages"].tolist(), strict=True))
+    return Saved(attributions, sizes)
 
 
 def counterparts(passages: Sequence[Passage], role: str) -> dict[str, int]:
