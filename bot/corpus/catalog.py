@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
+
 from bot.corpus.articles import Article, Corpus, Person, Term, load_corpus
 from bot.corpus.passages import CHUNKER_VERSION, Passage, corpus_passages
 from bot.index.embeddings import ModelSpec, resolve_model
@@ -20,13 +22,36 @@ log = logging.getLogger(__name__)
 Attributions = Mapping[tuple[str, str], tuple[str, ...]]  # (article slug, person's name) -> their passages' ids
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays
 class Saved:
-    """What the saved index knows of the corpus's passages, so that a start need not read them all: who speaks
-    in which, and how many each article has."""
+    """What the saved index knows of the corpus's passages, so that neither a start nor a button's first click
+    reads them all: who speaks in which, where each article's passages are, and each passage's `passage_ref`."""
 
     attributions: Attributions
-    sizes: Mapping[str, int]  # article slug -> its passages
+    starts: Mapping[str, int]  # article slug -> the row of its first passage (an article's passages are together)
+    sizes: Mapping[str, int]  # article slug -> how many passages it has
+    refs: np.ndarray  # every passage's `passage_ref` as a number, sorted (uint64)
+    ref_rows: np.ndarray  # ... and the row of the passage each names
+
+    @classmethod
+    def of(cls, passages: Sequence[Passage], attributions: Attributions) -> Saved:
+        starts: dict[str, int] = {}
+        sizes: dict[str, int] = {}
+        for row, passage in enumerate(passages):
+            starts.setdefault(passage.article, row)
+            sizes[passage.article] = sizes.get(passage.article, 0) + 1
+        refs = np.array([int(passage_ref(p), 16) for p in passages], dtype=np.uint64)
+        order = np.argsort(refs, kind="stable")
+        return cls(attributions, starts, sizes, refs[order], order.astype(np.int64))
+
+    def row_of(self, ref: str) -> int | None:
+        """The row of the passage whose `passage_ref` is `ref` (None when none is)."""
+        try:
+            wanted = np.uint64(int(ref, 16))
+        except ValueError:
+            return None
+        at = int(np.searchsorted(self.refs, wanted))
+        return int(self.ref_rows[at]) if at < self.refs.shape[0] and self.refs[at] == wanted else None
 
 
 @dataclass(frozen=True)
@@ -103,11 +128,22 @@ class Catalog:
 
     def by_ref(self, ref: str) -> Passage | None:
         """The passage a `passage_ref` names, or None when the corpus no longer has it (removed or changed)."""
-        return self._passages_by_ref.get(ref)
+        if self._saved is None:
+            return self._passages_by_ref.get(ref)
+        row = self._saved.row_of(ref)
+        passage = self.passages[row] if row is not None else None
+        return passage if passage is not None and passage_ref(passage) == ref else None  # six bytes can collide
+
+    def article_passages(self, slug: str) -> Sequence[Passage]:
+        """The passages of one article, in order (read from the saved index's rows when it has them)."""
+        if self._saved is None:
+            return self._by_article.get(slug, [])
+        start = self._saved.starts.get(slug)
+        return [] if start is None else self.passages[start:start + self._saved.sizes[slug]]
 
     def neighbours(self, passage: Passage) -> tuple[Passage | None, Passage | None]:
         """The passages just before and after `passage` in its article (metadata excluded)."""
-        body = [p for p in self._by_article.get(passage.article, ()) if p.kind == "paragraph"]
+        body = [p for p in self.article_passages(passage.article) if p.kind == "paragraph"]
         ids = [p.id for p in body]
         if passage.id not in ids:
             return None, None
@@ -135,7 +171,7 @@ class Catalog:
                     for article, person in self.corpus.people]
         return [
             Speaker(article, person,
-                    tuple(attributed_passages(self._by_article.get(article.slug, []), article, person)))
+                    tuple(attributed_passages(list(self.article_passages(article.slug)), article, person)))
             for article, person in self.corpus.people
         ]
 
@@ -143,7 +179,7 @@ class Catalog:
     def sources(self) -> list[Source]:
         return [
             Source(article, self._saved.sizes.get(article.slug, 0) if self._saved is not None
-                   else len(self._by_article.get(article.slug, ())))
+                   else len(self.article_passages(article.slug)))
             for article in self.corpus.articles
         ]
 

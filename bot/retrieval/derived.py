@@ -9,7 +9,6 @@ then rebuilt (`bot.provision.index_key`).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,7 +23,7 @@ from bot.retrieval.lexical_document import lexical_document
 from bot.retrieval.normalise import word_counts
 from bot.retrieval.vocabulary import CorpusWords, PlaceNames, known_words
 
-DERIVED_VERSION = "4"
+DERIVED_VERSION = "5"
 
 _HOLDS = "holds:"  # array name prefix of each kind's mask
 _ROLE = "role:"  # ... and of each role's articles and rows
@@ -51,8 +50,7 @@ class Derived:
         known = known_words(corpus_text)
         return cls(known, tuple(PlaceNames.used_in(corpus_text, known)), word_counts(documents),
                    passages_holding(passages, speakers), {role: counterparts(passages, role) for role in ROLES},
-                   Saved({(s.article.slug, s.person.name): s.passage_ids for s in speakers},
-                         dict(Counter(p.article for p in passages))))
+                   Saved.of(passages, {(s.article.slug, s.person.name): s.passage_ids for s in speakers}))
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Named arrays for the index to save (strings as unicode arrays: loaded without pickle)."""
@@ -69,8 +67,11 @@ class Derived:
             "speakers:articles": np.array([slug for slug, _ in self.saved.attributions], dtype=str),
             "speakers:names": np.array([name for _, name in self.saved.attributions], dtype=str),
             "speakers:passages": np.array(["\n".join(ids) for ids in self.saved.attributions.values()], dtype=str),
-            "sizes:articles": np.array(list(self.saved.sizes), dtype=str),
-            "sizes:passages": np.array(list(self.saved.sizes.values()), dtype=np.int64),
+            "articles:slugs": np.array(list(self.saved.starts), dtype=str),
+            "articles:starts": np.array(list(self.saved.starts.values()), dtype=np.int64),
+            "articles:sizes": np.array([self.saved.sizes[slug] for slug in self.saved.starts], dtype=np.int64),
+            "refs:values": self.saved.refs,
+            "refs:rows": self.saved.ref_rows,
         }
 
     @classmethod
@@ -99,8 +100,11 @@ def saved_catalog(arrays: Mapping[str, np.ndarray]) -> Saved:
     keys = zip(arrays["speakers:articles"].tolist(), arrays["speakers:names"].tolist(), strict=True)
     attributions = {key: tuple(filter(None, ids.split("\n")))
                     for key, ids in zip(keys, arrays["speakers:passages"].tolist(), strict=True)}
-    sizes = dict(zip(arrays["sizes:articles"].tolist(), arrays["sizes:passages"].tolist(), strict=True))
-    return Saved(attributions, sizes)
+    slugs = arrays["articles:slugs"].tolist()
+    starts = dict(zip(slugs, arrays["articles:starts"].tolist(), strict=True))
+    sizes = dict(zip(slugs, arrays["articles:sizes"].tolist(), strict=True))
+    return Saved(attributions, starts, sizes, np.asarray(arrays["refs:values"], dtype=np.uint64),
+                 np.asarray(arrays["refs:rows"], dtype=np.int64))
 
 
 def counterparts(passages: Sequence[Passage], role: str) -> dict[str, int]:
