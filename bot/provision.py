@@ -183,5 +183,9 @@ def current_index(
     """The index for `catalog` (loaded, else built) and the catalog holding the index's own passages: one passage
     list, and a saved index spares a start cutting the corpus again (its key says the cut would be the same)."""
     index, report = ensure_index(settings, catalog, force=force, progress=progress)
-    saved = saved_catalog(index.derived) if index.derived is not None else None
+    try:
+        saved = saved_catalog(index.derived) if index.derived is not None else None
+    except (KeyError, ValueError) as exc:  # an index of this version always has them: read the passages instead
+        log.warning("the index's saved catalog is unusable (%s); reading the passages instead", exc)
+        saved = None
     return catalog.with_passages(index.passages, saved), index, report

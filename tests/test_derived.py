@@ -82,3 +82,12 @@ def test_the_saved_index_finds_every_passage_by_its_ref_and_its_neighbours_as_th
         assert catalog.by_ref(ref) == passage
         assert catalog.neighbours(passage) == read_here.neighbours(passage)
     assert catalog.by_ref("0" * 12) is None and catalog.by_ref("not a ref") is None
+
+
+def test_packed_strings_come_back_as_they_were_and_take_their_own_length() -> None:
+    from bot.retrieval.derived import pack, unpack
+
+    words = ["diaz-canel", "guantánamo", "x" * 300, "a"]
+    packed = pack(words)
+    assert unpack(packed) == words and unpack(pack([])) == []
+    assert packed.nbytes == len("\n".join(words).encode())  # not 4 bytes x the longest, for every word

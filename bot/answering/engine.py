@@ -166,7 +166,9 @@ class Engine:
         if previous is not None:
             rewrite = state.followups.rewrite(cleaned, previous)
             query, exclude = rewrite.query, frozenset(rewrite.exclude)
-        found = state.retriever.retrieve(query, min(len(state.index), k + len(exclude)), language=checked.language)
+        # the asker's language, detected when checking, unless a follow-up's rewrite changed what is searched
+        language = checked.language if query == cleaned else None
+        found = state.retriever.retrieve(query, min(len(state.index), k + len(exclude)), language=language)
         confidence = self.decision.confidence(found.signals)
         found_hits = [hit for hit in found.hits if hit.passage.id not in exclude][:k] if exclude else found.hits
         # "Who wrote the article?" with several articles: every article's details, not one by chance.

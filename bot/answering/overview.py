@@ -93,8 +93,8 @@ def overview_answer(question: str, kind: OverviewKind, catalog: Catalog, article
             chosen.append((passage, _name_spans(passage.text, speaker.person)))
     else:
         people = []
-        chosen = [(p, ()) for a in articles for p in catalog.passages if p.article == a.slug
-                  and p.kind == "paragraph" and p.paragraph == 1]
+        chosen = [(p, ()) for a in articles for p in catalog.article_passages(a.slug)
+                  if p.kind == "paragraph" and p.paragraph == 1]
     citations = tuple(Citation(rank, 1.0, passage, ArticleRef.of(by_slug[passage.article]), spans)
                       for rank, (passage, spans) in enumerate(chosen, start=1))
     return Answer(question, "high" if citations else "none", citations, leaders=tuple(people), overview=kind)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,6 +20,7 @@ from bot.text import fold
 log = logging.getLogger(__name__)
 
 
+_REF_RE = re.compile(r"[0-9a-f]{12}")  # a `passage_ref`
 Attributions = Mapping[tuple[str, str], tuple[str, ...]]  # (article slug, person's name) -> their passages' ids
 
 
@@ -45,11 +47,10 @@ class Saved:
         return cls(attributions, starts, sizes, refs[order], order.astype(np.int64))
 
     def row_of(self, ref: str) -> int | None:
-        """The row of the passage whose `passage_ref` is `ref` (None when none is)."""
-        try:
-            wanted = np.uint64(int(ref, 16))
-        except ValueError:
+        """The row of the passage whose `passage_ref` is `ref` (None when none is, or `ref` is no ref)."""
+        if not _REF_RE.fullmatch(ref):
             return None
+        wanted = np.uint64(int(ref, 16))
         at = int(np.searchsorted(self.refs, wanted))
         return int(self.ref_rows[at]) if at < self.refs.shape[0] and self.refs[at] == wanted else None
 
@@ -119,8 +120,15 @@ class Catalog:
         return {p.id: p for p in self.passages}
 
     def passage(self, passage_id: str) -> Passage:
-        """The passage with this id (KeyError if there is none)."""
-        return self._passages_by_id[passage_id]
+        """The passage with this id (KeyError if there is none); with a saved index, found among its article's
+        passages only (an id is `<slug>#…`), not by reading every passage."""
+        if self._saved is None:
+            return self._passages_by_id[passage_id]
+        slug = passage_id.rpartition("#")[0]
+        for passage in self.article_passages(slug):
+            if passage.id == passage_id:
+                return passage
+        raise KeyError(passage_id)
 
     @cached_property
     def _passages_by_ref(self) -> dict[str, Passage]:
@@ -132,7 +140,8 @@ class Catalog:
             return self._passages_by_ref.get(ref)
         row = self._saved.row_of(ref)
         passage = self.passages[row] if row is not None else None
-        return passage if passage is not None and passage_ref(passage) == ref else None  # six bytes can collide
+        # the saved arrays are the index's, the passages too: a mismatch would mean they were not saved together
+        return passage if passage is not None and passage_ref(passage) == ref else None
 
     def article_passages(self, slug: str) -> Sequence[Passage]:
         """The passages of one article, in order (read from the saved index's rows when it has them)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -144,7 +145,7 @@ class PassageIndex:
             lexical = LexicalIndex.load(directory / LEXICAL_DIR) if (directory / LEXICAL_DIR).is_dir() else None
             frequencies = WordFrequencies.load(directory) if WordFrequencies.saved_in(directory) else None
             derived = _load_arrays(directory / DERIVED_FILE)
-        except (OSError, ValueError, TypeError, KeyError, EOFError) as exc:
+        except (OSError, ValueError, TypeError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise IndexUnusable(f"index at {directory} is unreadable ({exc.__class__.__name__}: {exc})") from exc
         if vectors.ndim != 2 or vectors.shape[1] != manifest.dimension:
             raise IndexUnusable(f"index at {directory}: embeddings have shape {vectors.shape}")

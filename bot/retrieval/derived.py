@@ -9,6 +9,7 @@ then rebuilt (`bot.provision.index_key`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ from bot.retrieval.lexical_document import lexical_document
 from bot.retrieval.normalise import word_counts
 from bot.retrieval.vocabulary import CorpusWords, PlaceNames, known_words
 
-DERIVED_VERSION = "5"
+DERIVED_VERSION = "6"
 
 _HOLDS = "holds:"  # array name prefix of each kind's mask
 _ROLE = "role:"  # ... and of each role's articles and rows
@@ -56,18 +57,19 @@ class Derived:
         """Named arrays for the index to save (strings as unicode arrays: loaded without pickle)."""
         words = sorted(self.counts)
         return {
-            "known_words": np.array(sorted(self.known.words), dtype=str),
-            "places": np.array(self.places, dtype=str),
-            "count_words": np.array(words, dtype=str),
+            "known_words": pack(sorted(self.known.words)),
+            "places": pack(self.places),
+            "count_words": pack(words),
             "counts": np.array([self.counts[w] for w in words], dtype=np.int64),
             **{_HOLDS + kind: np.asarray(mask, dtype=bool) for kind, mask in self.holds.items()},
-            **{f"{_ROLE}{role}:articles": np.array(list(rows), dtype=str) for role, rows in self.roles.items()},
+            **{f"{_ROLE}{role}:articles": pack(list(rows)) for role, rows in self.roles.items()},
             **{f"{_ROLE}{role}:rows": np.array(list(rows.values()), dtype=np.int64)
                for role, rows in self.roles.items()},
-            "speakers:articles": np.array([slug for slug, _ in self.saved.attributions], dtype=str),
-            "speakers:names": np.array([name for _, name in self.saved.attributions], dtype=str),
-            "speakers:passages": np.array(["\n".join(ids) for ids in self.saved.attributions.values()], dtype=str),
-            "articles:slugs": np.array(list(self.saved.starts), dtype=str),
+            "speakers:articles": pack([slug for slug, _ in self.saved.attributions]),
+            "speakers:names": pack([name for _, name in self.saved.attributions]),
+            "speakers:passages": pack([i for ids in self.saved.attributions.values() for i in ids]),
+            "speakers:counts": np.array([len(ids) for ids in self.saved.attributions.values()], dtype=np.int64),
+            "articles:slugs": pack(list(self.saved.starts)),
             "articles:starts": np.array(list(self.saved.starts.values()), dtype=np.int64),
             "articles:sizes": np.array([self.saved.sizes[slug] for slug in self.saved.starts], dtype=np.int64),
             "refs:values": self.saved.refs,
@@ -85,22 +87,39 @@ class Derived:
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> Derived:
         """What `to_arrays` saved; KeyError or ValueError when it is not that."""
-        words = frozenset(arrays["known_words"].tolist())
-        counts = dict(zip(arrays["count_words"].tolist(), arrays["counts"].tolist(), strict=True))
+        words = frozenset(unpack(arrays["known_words"]))
+        counts = dict(zip(unpack(arrays["count_words"]), arrays["counts"].tolist(), strict=True))
         holds = {name.removeprefix(_HOLDS): np.asarray(mask, dtype=bool)
                  for name, mask in arrays.items() if name.startswith(_HOLDS)}
-        roles = {role: dict(zip(arrays[f"{_ROLE}{role}:articles"].tolist(), arrays[f"{_ROLE}{role}:rows"].tolist(),
+        roles = {role: dict(zip(unpack(arrays[f"{_ROLE}{role}:articles"]), arrays[f"{_ROLE}{role}:rows"].tolist(),
                                 strict=True)) for role in ROLES}
-        return cls(CorpusWords.of(words), tuple(arrays["places"].tolist()), counts, holds, roles, saved_catalog(arrays))
+        return cls(CorpusWords.of(words), tuple(unpack(arrays["places"])), counts, holds, roles, saved_catalog(arrays))
+
+
+def pack(strings: Sequence[str]) -> np.ndarray:
+    """Strings as one UTF-8 byte array, a newline apart: a unicode array would give every string the width of the
+    longest, four bytes a character (one 300-letter word would make a million words gigabytes)."""
+    if any(not text or "\n" in text for text in strings):
+        raise ValueError("a saved string is empty or holds a newline")
+    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8) if strings else np.zeros(0, np.uint8)
+
+
+def unpack(packed: np.ndarray) -> list[str]:
+    """What `pack` packed."""
+    text = np.asarray(packed, dtype=np.uint8).tobytes().decode("utf-8")
+    return text.split("\n") if packed.size else []
 
 
 def saved_catalog(arrays: Mapping[str, np.ndarray]) -> Saved:
     """What `Derived.to_arrays` saved of the speakers and the articles' sizes (KeyError or ValueError when it did
     not): read at a start before the rest, for the catalog."""
-    keys = zip(arrays["speakers:articles"].tolist(), arrays["speakers:names"].tolist(), strict=True)
-    attributions = {key: tuple(filter(None, ids.split("\n")))
-                    for key, ids in zip(keys, arrays["speakers:passages"].tolist(), strict=True)}
-    slugs = arrays["articles:slugs"].tolist()
+    keys = list(zip(unpack(arrays["speakers:articles"]), unpack(arrays["speakers:names"]), strict=True))
+    ids, counts = unpack(arrays["speakers:passages"]), arrays["speakers:counts"].tolist()
+    if len(counts) != len(keys) or sum(counts) != len(ids):
+        raise ValueError("the speakers' passages do not match the speakers")
+    ends = list(itertools.accumulate(counts))
+    attributions = {key: tuple(ids[end - n:end]) for key, n, end in zip(keys, counts, ends, strict=True)}
+    slugs = unpack(arrays["articles:slugs"])
     starts = dict(zip(slugs, arrays["articles:starts"].tolist(), strict=True))
     sizes = dict(zip(slugs, arrays["articles:sizes"].tolist(), strict=True))
     return Saved(attributions, starts, sizes, np.asarray(arrays["refs:values"], dtype=np.uint64),
