@@ -105,8 +105,11 @@ def build(root: Path, passages: int) -> dict[str, float]:
     from bot.settings import Settings
 
     started = time.perf_counter()
-    if not (root / "corpus").is_dir():  # a kept folder keeps its corpus: only the index is built again
+    size_file = root / "corpus-size.txt"  # how many paragraphs the kept corpus was written with
+    if not (root / "corpus").is_dir() or not size_file.is_file() or size_file.read_text().strip() != str(passages):
+        shutil.rmtree(root / "corpus", ignore_errors=True)  # a kept folder keeps its corpus only at the same size
         write_corpus(root / "corpus", passages)
+        size_file.write_text(f"{passages}\n")
     written = time.perf_counter() - started
     settings = Settings(_env_file=None, corpus_dir=root / "corpus", index_dir=root / "index",  # type: ignore[call-arg]
                         state_dir=root / "state")
@@ -118,14 +121,16 @@ def build(root: Path, passages: int) -> dict[str, float]:
             "index_mb": sum(f.stat().st_size for f in settings.index_dir.rglob("*") if f.is_file()) / 2**20}
 
 
-def current(root: Path) -> bool:
-    """Whether `root` holds an index this code would open as it is (else the child would rebuild it with the model)."""
+def current(root: Path, passages: int) -> bool:
+    """Whether `root` holds an index of `passages` paragraphs that this code would open as it is (else the child
+    would rebuild it with the model)."""
     from bot.corpus.catalog import Catalog
     from bot.index.files import IndexUnusable, read_manifest
     from bot.provision import index_key
     from bot.settings import Settings
 
-    if not (root / "corpus").is_dir():
+    size_file = root / "corpus-size.txt"
+    if not (root / "corpus").is_dir() or not size_file.is_file() or size_file.read_text().strip() != str(passages):
         return False
     settings = Settings(_env_file=None, corpus_dir=root / "corpus", index_dir=root / "index",  # type: ignore[call-arg]
                         state_dir=root / "state")
@@ -143,10 +148,12 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="build into (or reuse) this folder instead of a temp one")
     parser.add_argument("--cold", action="store_true", help="drop the page cache before the start (root only)")
     args = parser.parse_args()
+    if args.cold and os.geteuid() != 0:
+        parser.error("--cold drops the page cache, which only root may do")
     root = args.keep or Path(tempfile.mkdtemp(prefix="summit-startup-"))
     try:
         figures: dict[str, object] = {}
-        if not current(root):
+        if not current(root, args.passages):
             figures.update(build(root, args.passages))
         onnx = root / "onnx"
         if not onnx.exists():  # the query model, exported by a normal index build (same model)
