@@ -125,7 +125,7 @@ def build_for(
     """The index of `catalog`'s passages: their vectors, BM25 over what `lexical_document` gives, and what
     retrieval derives from them (`bot.retrieval.derived`), keyed by `index_key`. Not saved."""
     documents = [lexical_document(p, catalog.speakers) for p in catalog.passages]
-    derived = Derived.build(catalog.passages, catalog.speakers, catalog.terms).to_arrays()
+    derived = Derived.build(catalog.passages, catalog.speakers, catalog.terms, documents).to_arrays()
     return build_index(catalog.passages, index_key(catalog), embedder_factory, cache=cache,
                        lexical_documents=documents, progress=progress, derived=derived)
 

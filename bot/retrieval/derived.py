@@ -43,9 +43,11 @@ class Derived:
     saved: Saved  # who speaks where, and each article's passages (`Catalog.speakers`, `Catalog.sources`)
 
     @classmethod
-    def build(cls, passages: Sequence[Passage], speakers: Sequence[Speaker],
-              terms: Sequence[tuple[str, Term]] = ()) -> Derived:
-        documents = [lexical_document(p, speakers) for p in passages]
+    def build(cls, passages: Sequence[Passage], speakers: Sequence[Speaker], terms: Sequence[tuple[str, Term]] = (),
+              documents: Sequence[str] | None = None) -> Derived:
+        """Derived from `passages`; `documents` are their `lexical_document`s when the caller has them already."""
+        if documents is None:
+            documents = [lexical_document(p, speakers) for p in passages]
         # Other names of the corpus's terms ("EE.UU.") are known names, but not indexed: BM25 ranked worse with them.
         corpus_text = " ".join([*documents, *(a for _, term in terms for a in term.aliases)])
         known = known_words(corpus_text)
